@@ -43,7 +43,7 @@ def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
 
 def ensure_environment() -> None:
     """Create .venv and install the project with its dev extras, once per pyproject change."""
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script runs before anything checks it
         sys.exit("Python 3.11 or newer is needed.")
     if not PYTHON.exists():
         print("Creating .venv …", flush=True)
@@ -68,7 +68,7 @@ def demo(args: list[str]) -> None:
     manage("seed_demo", env=env)
     print(DEMO_LOGINS, flush=True)
     # Periodic jobs run in the background while the demo serves, as cron would in production.
-    jobs = subprocess.Popen(  # noqa: S603
+    jobs = subprocess.Popen(
         [str(PYTHON), str(ROOT / "manage.py"), "run_due_jobs", "--loop", "300"], cwd=ROOT, env=env
     )
     try:

@@ -12,10 +12,10 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from personnummer import personnummer
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from personnummer import personnummer
 
 
 class IdentityKind(models.TextChoices):

@@ -115,7 +115,9 @@ def psychologist_a(school_a):
 @pytest.fixture
 def registry_admin_a(org_a):
     member = StaffMemberFactory(
-        organisation=org_a, profession=Profession.ADMINISTRATOR, user__username="admin_a",
+        organisation=org_a,
+        profession=Profession.ADMINISTRATOR,
+        user__username="admin_a",
         user__is_staff=True,
     )
     OrganisationRoleFactory(staff_member=member, role=OrganisationRole.Role.REGISTRY_ADMIN)
@@ -125,7 +127,9 @@ def registry_admin_a(org_a):
 @pytest.fixture
 def registry_admin_b(org_b):
     member = StaffMemberFactory(
-        organisation=org_b, profession=Profession.ADMINISTRATOR, user__username="admin_b",
+        organisation=org_b,
+        profession=Profession.ADMINISTRATOR,
+        user__username="admin_b",
         user__is_staff=True,
     )
     OrganisationRoleFactory(staff_member=member, role=OrganisationRole.Role.REGISTRY_ADMIN)

@@ -120,7 +120,9 @@ class SchoolClass(models.Model):
             models.UniqueConstraint(
                 fields=["school", "school_year", "name"],
                 name="schoolclass_unique_name_per_year",
-                violation_error_message=_("Skolenheten har redan en klass med det namnet i läsåret."),
+                violation_error_message=_(
+                    "Skolenheten har redan en klass med det namnet i läsåret."
+                ),
             ),
             models.CheckConstraint(
                 condition=models.Q(grade__lte=10), name="schoolclass_grade_range"

@@ -44,7 +44,9 @@ class IdentifiedPerson(models.Model):
     given_name = models.CharField(_("förnamn"), max_length=100)
     family_name = models.CharField(_("efternamn"), max_length=100)
     birth_date = models.DateField(
-        _("födelsedatum"), null=True, blank=True,
+        _("födelsedatum"),
+        null=True,
+        blank=True,
         help_text=_("Härleds ur personnumret; anges bara för den som har reservnummer."),
     )
     legal_sex = models.CharField(
@@ -67,6 +69,21 @@ class IdentifiedPerson(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    def save(self, *args, **kwargs):
+        self.derive_from_identity()
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.reserve_number:
+            self.reserve_number = normalise_reserve_number(self.reserve_number)
+        if not self.identity_number and not self.reserve_number:
+            raise ValidationError(_("Ange personnummer, samordningsnummer eller ett reservnummer."))
+        if not self.identity_number and not self.birth_date:
+            raise ValidationError(
+                {"birth_date": _("Ange födelsedatum för den som saknar personnummer.")}
+            )
+
     @property
     def full_name(self) -> str:
         return f"{self.given_name} {self.family_name}"
@@ -74,21 +91,6 @@ class IdentifiedPerson(models.Model):
     @property
     def is_protected(self) -> bool:
         return bool(self.protected_identity)
-
-    def clean(self):
-        super().clean()
-        if self.reserve_number:
-            self.reserve_number = normalise_reserve_number(self.reserve_number)
-        if not self.identity_number and not self.reserve_number:
-            raise ValidationError(
-                _("Ange personnummer, samordningsnummer eller ett reservnummer.")
-            )
-        if not self.identity_number and not self.birth_date:
-            raise ValidationError({"birth_date": _("Ange födelsedatum för den som saknar personnummer.")})
-
-    def save(self, *args, **kwargs):
-        self.derive_from_identity()
-        super().save(*args, **kwargs)
 
     def derive_from_identity(self) -> None:
         """Birth date, legal sex and kind follow from the number; never typed twice."""
@@ -164,7 +166,10 @@ class GuardianRelation(Period):
         Student, on_delete=models.PROTECT, related_name="guardian_relations", verbose_name=_("elev")
     )
     guardian = models.ForeignKey(
-        Guardian, on_delete=models.PROTECT, related_name="relations", verbose_name=_("vårdnadshavare")
+        Guardian,
+        on_delete=models.PROTECT,
+        related_name="relations",
+        verbose_name=_("vårdnadshavare"),
     )
     relation_type = models.CharField(_("relation"), max_length=20, choices=Type.choices)
 
@@ -225,10 +230,12 @@ class Enrolment(Period):
             others = others.exclude(pk=self.pk)
         if any(self.overlaps(other) for other in others):
             raise ValidationError(
-                {"is_health_responsible": _(
-                    "Eleven har redan en hälsoansvarig inskrivning under perioden. "
-                    "Avsluta den först eller markera denna som ej hälsoansvarig."
-                )}
+                {
+                    "is_health_responsible": _(
+                        "Eleven har redan en hälsoansvarig inskrivning under perioden. "
+                        "Avsluta den först eller markera denna som ej hälsoansvarig."
+                    )
+                }
             )
 
 

@@ -126,8 +126,11 @@ class Assignment(Period):
 
     def clean(self):
         super().clean()
-        if self.staff_member_id and self.school_id:
-            if self.school.organisation_id != self.staff_member.organisation_id:
-                raise ValidationError(
-                    {"school": _("Skolenheten tillhör en annan huvudman än personen.")}
-                )
+        if (
+            self.staff_member_id
+            and self.school_id
+            and self.school.organisation_id != self.staff_member.organisation_id
+        ):
+            raise ValidationError(
+                {"school": _("Skolenheten tillhör en annan huvudman än personen.")}
+            )

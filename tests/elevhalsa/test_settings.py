@@ -39,7 +39,10 @@ def test_production_refuses_sqlite():
 
 
 def test_production_refuses_the_demo_secret_key():
-    env = {**PRODUCTION_ENV, "SECRET_KEY": "django-insecure-demo-key-only-for-the-local-sqlite-demo"}
+    env = {
+        **PRODUCTION_ENV,
+        "SECRET_KEY": "django-insecure-demo-key-only-for-the-local-sqlite-demo",
+    }
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
