@@ -10,6 +10,7 @@ import os
 import pytest
 from django.db import connection
 
+from schools.groups import ensure_registry_admin_group
 from schools.models import OrganisationRole, Profession
 from tests.schools.factories import (
     AssignmentFactory,
@@ -121,6 +122,7 @@ def registry_admin_a(org_a):
         user__is_staff=True,
     )
     OrganisationRoleFactory(staff_member=member, role=OrganisationRole.Role.REGISTRY_ADMIN)
+    member.user.groups.add(ensure_registry_admin_group())
     return member.user
 
 
@@ -133,4 +135,5 @@ def registry_admin_b(org_b):
         user__is_staff=True,
     )
     OrganisationRoleFactory(staff_member=member, role=OrganisationRole.Role.REGISTRY_ADMIN)
+    member.user.groups.add(ensure_registry_admin_group())
     return member.user

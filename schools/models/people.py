@@ -133,6 +133,7 @@ class Student(IdentifiedPerson):
         ordering = ["family_name", "given_name"]
         constraints = identity_constraints("student")
         indexes = [models.Index(fields=["family_name", "given_name"], name="student_name")]
+        permissions = [("view_protected_identity", _("Får se skyddade personuppgifter"))]
 
     def get_absolute_url(self) -> str:
         return reverse("schools:student-detail", args=[self.public_id])
