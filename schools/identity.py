@@ -145,10 +145,8 @@ def generate_identity_number(
     birth_date: datetime.date, serial: int, *, female: bool, coordination: bool = False
 ) -> str:
     """A synthetic, valid 12-digit number for demo data and tests (never a real person's
-    record: the people it is given to are generated). ``serial`` picks the birth number 0–499."""
-    birth_number = (serial % 500) * 2 + (0 if female else 1)  # odd = man, even = woman
+    record: the people it is given to are generated). ``serial`` picks one of 499 birth numbers per day and sex."""
+    birth_number = (serial % 499 + 1) * 2 + (0 if female else 1)  # 2–999; odd = man
     day = birth_date.day + (60 if coordination else 0)
     short = f"{birth_date:%y%m}{day:02d}{birth_number:03d}"
-    if short.endswith("000"):
-        short = short[:-3] + ("002" if female else "001")
     return f"{birth_date:%Y}{short[2:]}{luhn_check_digit(short)}"

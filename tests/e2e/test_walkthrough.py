@@ -10,7 +10,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def demo_data(transactional_db):
-    call_command("seed_demo", students=40, verbosity=0)
+    call_command("seed_demo", students=40, allow_without_debug=True, verbosity=0)
 
 
 def test_demo_nurse_clicks_from_my_schools_to_a_student(page, demo_data):

@@ -15,7 +15,7 @@ PRODUCTION_ENV = {
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,

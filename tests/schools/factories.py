@@ -35,7 +35,10 @@ def _organisation_number(n: int) -> str:
 
 
 def identity_number_for(birth_date: datetime.date, *, female: bool = True, **kw) -> str:
-    return generate_identity_number(birth_date, next(_serials), female=female, **kw)
+    """A unique valid number: after 499 birth numbers on a day, move on to the next day."""
+    serial = next(_serials)
+    day = birth_date + datetime.timedelta(days=serial // 499)
+    return generate_identity_number(day, serial, female=female, **kw)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
