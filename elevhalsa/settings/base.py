@@ -175,3 +175,30 @@ LOGGING = {
 
 # Background jobs (elevhalsa.jobs): how often run_due_jobs starts each job, in minutes.
 JOB_INTERVALS_MINUTES: dict[str, int] = {}
+
+# --- Access log (consent.accesslog, consent.dbroles, consent.sealing) ----------------------------
+# The application connects (DATABASE_URL) as DATABASE_APP_ROLE, which does not own the tables;
+# migrations run as the owner through the "owner" alias: `manage.py migrate --database owner`.
+# After each migrate the app role gets its grants, minus UPDATE/DELETE/TRUNCATE on the access
+# log (docs/operations.md). Without DATABASE_OWNER_URL the one connection is the owner (demo).
+DATABASE_APP_ROLE = env_str("DATABASE_APP_ROLE", "elevhalsa_app")
+if env_str("DATABASE_OWNER_URL", ""):
+    DATABASES["owner"] = dj_database_url.parse(env_str("DATABASE_OWNER_URL"), conn_max_age=0)
+    DATABASES["owner"]["TEST"] = {"MIRROR": "default"}
+# Every log insert commits or is aborted well within the sealing horizon (consent.sealing); the
+# system check consent.E002 insists. Only the application's connection: migrations may be slow.
+DATABASE_STATEMENT_TIMEOUT_MS = env_int("DATABASE_STATEMENT_TIMEOUT_MS", 60_000)
+DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS = env_int(
+    "DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS", 120_000
+)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = (
+        f"-c statement_timeout={DATABASE_STATEMENT_TIMEOUT_MS} "
+        f"-c idle_in_transaction_session_timeout={DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS}"
+    )
+# Sealing: rows older than the horizon are sealed into an HMAC-SHA256 chain. The key lives only
+# in the environment (the database cannot read it); production must refuse the demo default.
+ACCESS_LOG_SEAL_KEY = env_str("ACCESS_LOG_SEAL_KEY", "demo-access-log-seal-key-not-for-production")
+ACCESS_LOG_SEAL_HORIZON_SECONDS = env_int("ACCESS_LOG_SEAL_HORIZON_SECONDS", 600)
+# Optional write-once copy of every head, one JSON line each (append mode; `chattr +a` it).
+ACCESS_LOG_SEAL_FILE = env_str("ACCESS_LOG_SEAL_FILE", "")
