@@ -10,6 +10,28 @@ from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 from schools.identity import mask_identity_numbers
 
 
+def install_masking_record_factory() -> None:
+    """Mask identity numbers when any log record is made, so that every handler — ours, a
+    library's, a test's — only ever sees the masked message. Handlers still run
+    ``MaskIdentityNumbersFilter`` for exception text, which is formatted later."""
+    previous = logging.getLogRecordFactory()
+    if getattr(previous, "masks_identity_numbers", False):
+        return
+
+    def factory(*args, **kwargs):
+        record = previous(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: leave it to logging's own error handling
+            return record
+        record.msg = mask_identity_numbers(message)
+        record.args = None
+        return record
+
+    factory.masks_identity_numbers = True
+    logging.setLogRecordFactory(factory)
+
+
 class MaskIdentityNumbersFilter(logging.Filter):
     """Mask identity numbers in the message, its arguments and any exception text."""
 
