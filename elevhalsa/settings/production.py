@@ -13,6 +13,9 @@ DEBUG = False
 SECRET_KEY = env_str("SECRET_KEY")
 if SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a long random value in production.")
+ACCESS_LOG_SEAL_KEY = env_str("ACCESS_LOG_SEAL_KEY")
+if ACCESS_LOG_SEAL_KEY.startswith("demo-") or len(ACCESS_LOG_SEAL_KEY) < 32:
+    raise ImproperlyConfigured("ACCESS_LOG_SEAL_KEY must be a long random value in production.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS")
 if not ALLOWED_HOSTS:
     raise ImproperlyConfigured("Set ALLOWED_HOSTS in production.")

@@ -11,11 +11,16 @@ PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 20 + "-production-like-secret-key-for-the-check-only-" + "y" * 20,
     "ALLOWED_HOSTS": "elevhalsa.example.se",
     "DATABASE_URL": "postgres://app@127.0.0.1:5432/elevhalsa",
+    "ACCESS_LOG_SEAL_KEY": "k" * 64,
 }
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -46,3 +51,10 @@ def test_production_refuses_the_demo_secret_key():
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_the_demo_seal_key():
+    env = {**PRODUCTION_ENV, "ACCESS_LOG_SEAL_KEY": "demo-access-log-seal-key-not-for-production"}
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "ACCESS_LOG_SEAL_KEY" in result.stderr
