@@ -145,7 +145,8 @@ def generate_identity_number(
     birth_date: datetime.date, serial: int, *, female: bool, coordination: bool = False
 ) -> str:
     """A synthetic, valid 12-digit number for demo data and tests (never a real person's
-    record: the people it is given to are generated). ``serial`` picks one of 499 birth numbers per day and sex."""
+    record: the people it is given to are generated). ``serial`` picks one of 499 birth
+    numbers per day and sex."""
     birth_number = (serial % 499 + 1) * 2 + (0 if female else 1)  # 2–999; odd = man
     day = birth_date.day + (60 if coordination else 0)
     short = f"{birth_date:%y%m}{day:02d}{birth_number:03d}"

@@ -237,7 +237,10 @@ def test_administrator_gets_404_for_the_student(client, registry_admin_a, studen
     assert client.get(student_a.get_absolute_url()).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/elever/00000000-0000-4000-8000-000000000000/", "/elever/inte-ett-uuid/"])
+UNKNOWN_UUID = "00000000-0000-4000-8000-000000000000"
+
+
+@pytest.mark.parametrize("path", [f"/elever/{UNKNOWN_UUID}/", "/elever/inte-ett-uuid/"])
 def test_unknown_or_malformed_student_id_is_404(client_a, student_a, path):
     assert client_a.get(path).status_code == 404
 
