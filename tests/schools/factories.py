@@ -35,10 +35,15 @@ def _organisation_number(n: int) -> str:
 
 
 def identity_number_for(birth_date: datetime.date, *, female: bool = True, **kw) -> str:
-    """A unique valid number: after 499 birth numbers on a day, move on to the next day."""
+    """A valid number for exactly this birth date (499 different ones per date and sex)."""
+    return generate_identity_number(birth_date, next(_serials), female=female, **kw)
+
+
+def _unique_identity_number(first_day: datetime.date, *, female: bool) -> str:
+    """Factories' default: unique across a test run, moving on a day per 499 numbers."""
     serial = next(_serials)
-    day = birth_date + datetime.timedelta(days=serial // 499)
-    return generate_identity_number(day, serial, female=female, **kw)
+    day = first_day + datetime.timedelta(days=serial // 499)
+    return generate_identity_number(day, serial, female=female)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -95,7 +100,7 @@ class StudentFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name", locale="sv_SE")
     family_name = factory.Faker("last_name", locale="sv_SE")
     identity_number = factory.LazyFunction(
-        lambda: identity_number_for(datetime.date(2016, 3, 14), female=True)
+        lambda: _unique_identity_number(datetime.date(2016, 3, 14), female=True)
     )
     street_address = factory.Faker("street_address", locale="sv_SE")
     postal_code = "123 45"
@@ -109,7 +114,7 @@ class GuardianFactory(factory.django.DjangoModelFactory):
     given_name = factory.Faker("first_name", locale="sv_SE")
     family_name = factory.Faker("last_name", locale="sv_SE")
     identity_number = factory.LazyFunction(
-        lambda: identity_number_for(datetime.date(1985, 6, 1), female=False)
+        lambda: _unique_identity_number(datetime.date(1985, 6, 1), female=False)
     )
     phone = "070-000 00 00"
 
