@@ -4,6 +4,7 @@ The first run (README) uses these settings as they are: SQLite file, DEBUG on, d
 Production uses ``elevhalsa.settings.production``, which refuses SQLite and insecure defaults.
 """
 
+import datetime
 from pathlib import Path
 
 import dj_database_url
@@ -202,3 +203,58 @@ ACCESS_LOG_SEAL_KEY = env_str("ACCESS_LOG_SEAL_KEY", "demo-access-log-seal-key-n
 ACCESS_LOG_SEAL_HORIZON_SECONDS = env_int("ACCESS_LOG_SEAL_HORIZON_SECONDS", 600)
 # Optional write-once copy of every head, one JSON line each (append mode; `chattr +a` it).
 ACCESS_LOG_SEAL_FILE = env_str("ACCESS_LOG_SEAL_FILE", "")
+
+# --- Staff sign-in: second factor, throttling, idle timeout (elevhalsa.auth) --------------------
+# Password, then a TOTP code or a one-time backup code (django-otp). Until the second factor is
+# given, SecondFactorRequiredMiddleware sends every page to the code step and refuses anything
+# else with 403; the admin site requires a verified session too (elevhalsa.auth.admin_site).
+# SessionLifetimeMiddleware ends idle sessions and sessions older than "logout everywhere".
+# django-axes locks a username after repeated wrong passwords or codes; it stores usernames with
+# identity numbers masked and keeps no log of successful logins (our AuthEvent does that).
+OTP_REQUIRED = True  # production.py refuses False
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE += [
+    "elevhalsa.auth.middleware.SessionLifetimeMiddleware",
+    "elevhalsa.auth.middleware.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a lockout into our login page
+]
+AUTHENTICATION_BACKENDS.insert(0, "axes.backends.AxesStandaloneBackend")
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Elevhälsojournal")
+OTP_TOTP_THROTTLE_FACTOR = 1  # seconds after a wrong code: 1, 2, 4, 8 … (0 would turn it off)
+OTP_STATIC_THROTTLE_FACTOR = 1
+BACKUP_CODE_COUNT = 10
+IDLE_TIMEOUT_DEFAULT_MINUTES = 30  # organisations set their own (Organisation.idle_timeout_minutes)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)  # wrong passwords and wrong codes together
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 15))
+# By username from anywhere, and by username from one address (which the admin can see).
+AXES_LOCKOUT_PARAMETERS = ["username", ["ip_address", "username"]]
+AXES_RESET_ON_SUCCESS = False  # reset only after the second factor (elevhalsa.auth.views)
+AXES_USERNAME_CALLABLE = "elevhalsa.auth.throttling.masked_username"
+AXES_LOCKOUT_CALLABLE = "elevhalsa.auth.throttling.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # successful logins are AuthEvents; axes would keep raw usernames
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp_token", "code"]
+AXES_ENABLE_ADMIN = False  # attempts expire by themselves; the admin deletes nothing
+AXES_VERBOSE = False  # no start-up banner; log lines name only the (masked) lockout parameters
+
+# --- Access policy (consent.policy): windows of the narrow reasons, and timed accesses ----------
+# Incoming: a health-responsible enrolment starting within this many days opens the record to
+# the staff of that school. Own documentation: the author may finish and sign her own drafts for
+# this many days after the student's health-responsible enrolment ended. Recently left: staff
+# still at the school may document (not read) for this many days after it ended.
+ACCESS_INCOMING_WINDOW_DAYS = env_int("ACCESS_INCOMING_WINDOW_DAYS", 30)
+ACCESS_OWN_DOCUMENTATION_DAYS = env_int("ACCESS_OWN_DOCUMENTATION_DAYS", 30)
+ACCESS_RECENTLY_LEFT_DAYS = env_int("ACCESS_RECENTLY_LEFT_DAYS", 30)
+# Emergency access (nödåtkomst) and records-officer access last this long, then close by
+# themselves; both are queued for review.
+EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)
+RECORDS_OFFICER_ACCESS_HOURS = env_int("RECORDS_OFFICER_ACCESS_HOURS", 4)

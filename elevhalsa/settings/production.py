@@ -6,7 +6,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import DATABASES
+from .base import DATABASES, MIDDLEWARE
 from .env import env_bool, env_int, env_list, env_str
 
 DEBUG = False
@@ -46,3 +46,16 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# R-AUTH-1: a password alone never signs anyone in. Not configurable here or by the environment.
+OTP_REQUIRED = True
+for _required in (
+    "django_otp.middleware.OTPMiddleware",
+    "elevhalsa.auth.middleware.SessionLifetimeMiddleware",
+    "elevhalsa.auth.middleware.SecondFactorRequiredMiddleware",
+    "axes.middleware.AxesMiddleware",
+):
+    if _required not in MIDDLEWARE:
+        raise ImproperlyConfigured(f"Production needs {_required} (second factor and lockout).")
+# Behind a TLS proxy, REMOTE_ADDR is the proxy's: the proxy must set it to the client's address
+# (e.g. uWSGI/gunicorn's forwarded-allow-ips), or lockouts by address lock the proxy.

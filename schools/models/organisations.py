@@ -1,4 +1,5 @@
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -32,6 +33,12 @@ class Organisation(models.Model):
     kind = models.CharField(_("typ av huvudman"), max_length=20, choices=Kind.choices)
     municipality_code = models.CharField(
         _("kommunkod"), max_length=4, validators=[validate_municipality_code]
+    )
+    idle_timeout_minutes = models.PositiveSmallIntegerField(
+        _("utloggning efter inaktivitet (minuter)"),
+        default=30,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text=_("Personalen loggas ut efter så här många minuter utan aktivitet (5–240)."),
     )
 
     history = HistoricalRecords()

@@ -2,7 +2,9 @@
 
 import pytest
 from django.core.management import call_command
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from elevhalsa.auth.demo import current_code, is_demo_device
 from schools.models import Student
 
 pytestmark = pytest.mark.browser
@@ -18,6 +20,11 @@ def test_demo_nurse_clicks_from_my_schools_to_a_student(page, demo_data):
     page.get_by_label("Användarnamn").fill("skolskoterska.bjork")
     page.get_by_label("Lösenord").fill("elevhalsa-demo")
     page.get_by_role("button", name="Logga in").click()
+    # The demo accounts share the published demo key (README): compute today's code from it.
+    device = TOTPDevice.objects.get(user__username="skolskoterska.bjork", confirmed=True)
+    assert is_demo_device(device)
+    page.get_by_label("Kod").fill(current_code(device))
+    page.get_by_role("button", name="Fortsätt").click()
 
     page.get_by_role("heading", name="Mina skolor").wait_for()
     page.get_by_role("link", name="Björkskolan").click()

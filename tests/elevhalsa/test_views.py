@@ -72,11 +72,12 @@ def test_login_page_renders_for_anonymous_user(client, db):
     assert '<label class="form-label" for="id_username">' in response.content.decode()
 
 
-def test_login_with_right_password_goes_home(client, nurse_a):
+def test_login_with_right_password_goes_to_the_second_factor_not_home(client, nurse_a):
+    # The second factor itself is tested in tests/elevhalsa/test_auth*.py.
     response = client.post(reverse("login"), {"username": "nurse_a", "password": "demo-losen-123"})
     assert response.status_code == 302
-    assert response.url == HOME
-    assert client.get(HOME).status_code == 200
+    assert response.url.startswith(reverse("account:enrol"))
+    assert client.get(HOME).status_code == 302
 
 
 def test_login_with_wrong_password_shows_error(client, nurse_a):

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from elevhalsa.auth.demo import DEMO_TOTP_SECRET, give_demo_device
 from elevhalsa.models import User
 from schools import demo_names
 from schools.groups import ensure_registry_admin_group
@@ -483,6 +484,7 @@ class Command(BaseCommand):
             )
             user.full_clean()
             user.save()
+            give_demo_device(user)  # the published demo secret: README, "Demo logins"
             organisation = independent if plan.independent else municipality
             member = StaffMember(
                 user=user,
@@ -689,7 +691,10 @@ class Command(BaseCommand):
         self.write_logins()
 
     def write_logins(self) -> None:
-        self.stdout.write(f"Demoinloggningar (lösenord {PASSWORD}):")
+        self.stdout.write(
+            f"Demoinloggningar (lösenord {PASSWORD}; andra faktorn: "
+            f"`manage.py demo_totp ANVÄNDARNAMN` eller nyckeln {DEMO_TOTP_SECRET} i en app):"
+        )
         for plan in STAFF:
             where = ", ".join(NAMED_SCHOOLS[key] for key in plan.schools)
             self.stdout.write(f"  {plan.username:<24} {plan.title}{f', {where}' if where else ''}")
