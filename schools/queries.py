@@ -11,13 +11,11 @@ from django.utils import timezone
 from .models import ClassMembership, Enrolment, GuardianRelation, Student
 
 
-def with_current_placement(
-    students: QuerySet[Student], on: datetime.date | None = None
-) -> QuerySet[Student]:
-    """Attach ``current_health_enrolments`` (with school) and ``current_class_memberships``
-    (with class): what a list row or the page header shows of where the student is."""
+def placement_prefetches(on: datetime.date | None = None) -> list[Prefetch]:
+    """``current_health_enrolments`` (with school) and ``current_class_memberships`` (with
+    class): what a list row or the page header shows of where the student is."""
     on = on or timezone.localdate()
-    return students.prefetch_related(
+    return [
         Prefetch(
             "enrolments",
             queryset=Enrolment.objects.current(on)
@@ -32,18 +30,30 @@ def with_current_placement(
             .order_by("-school_class__school_year", "school_class__name"),
             to_attr="current_class_memberships",
         ),
-    )
+    ]
 
 
-def with_header(students: QuerySet[Student], on: datetime.date | None = None) -> QuerySet[Student]:
-    """Everything the student page header shows: placement plus current guardians."""
+def header_prefetches(on: datetime.date | None = None) -> list[Prefetch]:
+    """Everything the student page header shows: placement plus current guardians. For
+    ``prefetch_related_objects`` on a student the access policy has already fetched."""
     on = on or timezone.localdate()
-    return with_current_placement(students, on).prefetch_related(
+    return [
+        *placement_prefetches(on),
         Prefetch(
             "guardian_relations",
             queryset=GuardianRelation.objects.current(on)
             .select_related("guardian")
             .order_by("guardian__family_name", "guardian__given_name"),
             to_attr="current_guardian_relations",
-        )
-    )
+        ),
+    ]
+
+
+def with_current_placement(
+    students: QuerySet[Student], on: datetime.date | None = None
+) -> QuerySet[Student]:
+    return students.prefetch_related(*placement_prefetches(on))
+
+
+def with_header(students: QuerySet[Student], on: datetime.date | None = None) -> QuerySet[Student]:
+    return students.prefetch_related(*header_prefetches(on))

@@ -1,6 +1,9 @@
 """Registry pages for health staff: schools, classes, the student page and student search.
 
-Each view asks ``consent.policy`` first; everything outside the visible set is a 404.
+Each view asks ``consent.policy`` first: lists filter with ``visible_students`` and the student
+page opens through ``get_student_or_404``, which also writes the access-log row. Lists log the
+protected-identity students they show (one insert); a names-only list of other students logs
+nothing. No view here opens an atomic block before its log write.
 """
 
 from django.contrib import messages
@@ -12,7 +15,17 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from consent.policy import get_student_or_404, visible_schools, visible_students
+from consent.accesslog import log_accesses
+from consent.models import AccessAction
+from consent.policy import (
+    Action,
+    get_student_or_404,
+    log_shown_students,
+    shown_accesses,
+    visible_schools,
+    visible_students,
+    with_access_reason,
+)
 from elevhalsa.pagination import paginate
 
 from .forms import IdentityNumberSearchForm, NameSearchForm
@@ -27,13 +40,20 @@ def _current_members_q(on) -> Q:
     )
 
 
+def _evaluated(page):
+    """Fetch the page's rows once, so the log and the template see the same students."""
+    page.object_list = list(page.object_list)
+    return page
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def school_detail(request, pk: int):
     school = get_object_or_404(visible_schools(request.user).select_related("organisation"), pk=pk)
     school_year = current_school_year()
     today = timezone.localdate()
-    # Count only the members the user may see, so the count matches the class list.
+    # Count only the members the user may see, so the count matches the class list. Counts
+    # show no student, so nothing is logged.
     classes = (
         school.classes.filter(school_year=school_year)
         .annotate(
@@ -64,18 +84,22 @@ def class_detail(request, pk: int):
     memberships = ClassMembership.objects.current().filter(
         school_class=school_class, student=OuterRef("pk")
     )
-    students = visible_students(request.user).filter(Exists(memberships))
+    students = with_access_reason(
+        visible_students(request.user).filter(Exists(memberships)), request.user
+    ).order_by("family_name", "given_name", "pk")
+    page = _evaluated(paginate(request, students))
+    log_shown_students(request, page.object_list, school=school_class.school)
     return render(
         request,
         "schools/schoolclass_detail.html",
-        {"school_class": school_class, "page": paginate(request, students)},
+        {"school_class": school_class, "page": page},
     )
 
 
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def student_detail(request, public_id):
-    student = get_student_or_404(request.user, public_id)
+    student = get_student_or_404(request.user, public_id, action=Action.READ, request=request)
     return render(request, "schools/student_detail.html", {"student": student})
 
 
@@ -85,7 +109,7 @@ def student_detail(request, public_id):
 def student_search(request):
     """Name search by GET (names may be in a URL); identity-number search by POST only, and the
     number is never put in a URL, a redirect, a message or a log line."""
-    students = visible_students(request.user)
+    students = with_access_reason(visible_students(request.user), request.user)
     name_form = NameSearchForm(request.GET if "q" in request.GET else None)
     identity_form = IdentityNumberSearchForm(request.POST if request.method == "POST" else None)
     page = None
@@ -95,8 +119,11 @@ def student_search(request):
         matches = students
         for term in name_form.terms():
             matches = matches.filter(Q(given_name__icontains=term) | Q(family_name__icontains=term))
-        page = paginate(
-            request, with_current_placement(matches).order_by("family_name", "given_name", "pk")
+        page = _evaluated(
+            paginate(
+                request,
+                with_current_placement(matches).order_by("family_name", "given_name", "pk"),
+            )
         )
     if identity_form.is_valid():
         number = identity_form.cleaned_data["identity_number"]
@@ -105,6 +132,16 @@ def student_search(request):
             # Neutral: the same answer whether the number is unknown or outside the visible set.
             messages.info(request, _("Ingen elev hittades."))
 
+    # One insert for the response: every identity-number hit shown is an opened search hit;
+    # name results log the protected-identity students they show.
+    log_accesses(
+        [
+            *shown_accesses(
+                request, identity_hits, action=AccessAction.SEARCH_HIT, only_protected=False
+            ),
+            *shown_accesses(request, page.object_list if page else []),
+        ]
+    )
     return render(
         request,
         "schools/student_search.html",

@@ -92,10 +92,13 @@ def test_student_whose_enrolment_ended_is_not_visible(nurse_a, student_a):
     assert not visible_students(nurse_a).exists()
 
 
-def test_student_whose_enrolment_starts_tomorrow_is_not_yet_visible(nurse_a, school_a):
+def test_student_whose_enrolment_starts_after_the_incoming_window_is_not_yet_visible(
+    nurse_a, school_a, settings
+):
+    settings.ACCESS_INCOMING_WINDOW_DAYS = 30
     student = StudentFactory()
     EnrolmentFactory(
-        student=student, school=school_a, start_date=timezone.localdate() + datetime.timedelta(1)
+        student=student, school=school_a, start_date=timezone.localdate() + datetime.timedelta(31)
     )
     assert not visible_students(nurse_a).exists()
 
@@ -145,7 +148,8 @@ def test_get_student_returns_visible_student_with_header_data(
     nurse_a, student_a, django_assert_num_queries
 ):
     GuardianRelationFactory(student=student_a)
-    with django_assert_num_queries(4):  # student + enrolments + memberships + guardians
+    # student with its access reasons + the log row + enrolments + memberships + guardians
+    with django_assert_num_queries(5):
         student = get_student_or_404(nurse_a, student_a.public_id)
         assert student == student_a
         assert student.current_health_enrolments[0].school.name == "Skola A"

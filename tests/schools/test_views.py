@@ -350,3 +350,45 @@ def test_anonymous_identity_search_is_sent_to_login_without_the_number(client, s
     response = client.post(SEARCH_URL, {"identity_number": student_a.identity_number})
     assert response.status_code == 302
     assert student_a.identity_number not in response.url
+
+
+# Access policy and log on these pages (more in tests/consent/test_logging_views.py)
+
+
+def test_student_page_header_says_why_the_nurse_has_access(client_a, student_a):
+    text = visible_text(client_a.get(student_a.get_absolute_url()))
+    assert "Åtkomst: vårdrelation via tjänstgöring på Skola A" in text
+
+
+def test_recently_left_student_page_is_403_without_the_name(client_a, student_left_a):
+    response = client_a.get(student_left_a.get_absolute_url())
+    assert response.status_code == 403
+    assert student_left_a.family_name not in response.content.decode()
+
+
+def test_class_page_queries_stay_constant_with_protected_students(
+    client_a, class_a, django_assert_max_num_queries, django_assert_num_queries
+):
+    # The log insert is one query however many protected students the page shows.
+    add_students(class_a, 2, protected_identity=ProtectedIdentity.SECRECY_MARKING)
+    assert_constant_queries(
+        client_a,
+        class_a.get_absolute_url(),
+        lambda: add_students(class_a, 10, protected_identity=ProtectedIdentity.SECRECY_MARKING),
+        django_assert_max_num_queries,
+        django_assert_num_queries,
+    )
+
+
+def test_name_search_queries_stay_constant_with_protected_hits(
+    client_a, class_a, django_assert_max_num_queries, django_assert_num_queries
+):
+    kwargs = {"family_name": "Skyddsson", "protected_identity": ProtectedIdentity.FICTITIOUS}
+    add_students(class_a, 2, **kwargs)
+    assert_constant_queries(
+        client_a,
+        f"{SEARCH_URL}?q=skyddsson",
+        lambda: add_students(class_a, 10, **kwargs),
+        django_assert_max_num_queries,
+        django_assert_num_queries,
+    )
