@@ -3,6 +3,9 @@
 Every admin here extends ``OrganisationScopedAdmin`` (see ``schools.admin_base``): scoped to the
 admin's organisation, no deletes, history viewable but never reverted. Identity numbers are never
 search fields; a POST-only lookup finds a person by number (``schools.admin_lookup``).
+
+Pages that show a protected-identity student write access-log rows (``student_field`` and
+``students_on_page`` say which students a page shows; ``schools.admin_base`` writes the rows).
 """
 
 from django import forms
@@ -54,9 +57,16 @@ def _hide_protected_students(request, queryset, student_path: str = "student__")
 @admin.register(Organisation)
 class OrganisationAdmin(OrganisationScopedAdmin):
     organisation_path = ""
-    list_display = ["name", "organisation_number", "kind", "municipality_code"]
+    list_display = [
+        "name",
+        "organisation_number",
+        "kind",
+        "municipality_code",
+        "idle_timeout_minutes",
+    ]
     list_filter = ["kind"]
     search_fields = ["name"]
+    fields = ["name", "organisation_number", "kind", "municipality_code", "idle_timeout_minutes"]
 
     def has_add_permission(self, request) -> bool:
         # An organisation is created by the operator of the installation, not by its admins.
@@ -270,6 +280,7 @@ class StudentSchoolListFilter(admin.SimpleListFilter):
 @admin.register(Student)
 class StudentAdmin(IdentifiedPersonAdmin):
     organisation_path = STUDENT_PATH
+    student_field = ""  # each row is a student
     extra_identity_fields = ("public_id",)
     masked_inline_models = (Enrolment, ClassMembership)
     inlines = [StudentGuardianRelationInline, EnrolmentInline, ClassMembershipInline]
@@ -313,10 +324,17 @@ class GuardianAdmin(IdentifiedPersonAdmin):
     masked_fields = ("street_address", "postal_code", "city", "phone", "email")
     inlines = [GuardianStudentRelationInline]
 
+    def students_on_page(self, request, obj):
+        # The relations inline names the guardian's students (those in the admin's scope).
+        relations = self.scoped_choices(request, GuardianRelation)
+        relations = relations.filter(guardian=obj, student__protected_identity__gt="")
+        return [relation.student for relation in relations.select_related("student")]
+
 
 @admin.register(GuardianRelation)
 class GuardianRelationAdmin(OrganisationScopedAdmin):
     organisation_path = f"student__{STUDENT_PATH}"
+    student_field = "student"
     list_display = ["student", "guardian", "relation_type", "start_date", "end_date"]
     list_select_related = ["student", "guardian"]
     list_filter = ["relation_type"]
@@ -327,6 +345,7 @@ class GuardianRelationAdmin(OrganisationScopedAdmin):
 @admin.register(Enrolment)
 class EnrolmentAdmin(OrganisationScopedAdmin):
     organisation_path = "school__organisation"
+    student_field = "student"
     list_display = ["student", "school", "start_date", "end_date", "is_health_responsible"]
     list_select_related = ["student", "school"]
     list_filter = [("school", ScopedRelatedFieldListFilter), "is_health_responsible"]
@@ -340,6 +359,7 @@ class EnrolmentAdmin(OrganisationScopedAdmin):
 @admin.register(ClassMembership)
 class ClassMembershipAdmin(OrganisationScopedAdmin):
     organisation_path = "school_class__school__organisation"
+    student_field = "student"
     list_display = ["student", "school_class", "start_date", "end_date"]
     list_select_related = ["student", "school_class"]
     list_filter = [("school_class__school", ScopedRelatedFieldListFilter)]

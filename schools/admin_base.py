@@ -4,17 +4,37 @@ Each admin names its model's path to the organisation (``organisation_path``). S
 everything; a staff user whose account has no ``StaffMember`` sees nothing. The same scope applies
 to the change list, the change view, foreign-key and many-to-many choices, list filters,
 autocomplete (which asks the *related* model's admin), inlines and history.
+
+The admin goes through the access log too (DESIGN.md, access rule 9). Registry admins see no
+health data, so only a response that shows a **protected-identity** student writes rows: one per
+such student, in one insert, with reason "registry admin". Refused attempts at a student's row
+(out of scope) write a "refused" row whoever the student is. The rows are written before any
+atomic block of the request — ``changeform_view`` wraps itself in one — so they survive a failed
+save: change and history views look the object up through the scoped queryset first, change lists
+log from ``ChangeList.get_results`` (``AccessLoggingChangeList``), autocomplete from its page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import admin
+from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured, PermissionDenied
+from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import (
+    FieldDoesNotExist,
+    ImproperlyConfigured,
+    PermissionDenied,
+    ValidationError,
+)
+from django.core.paginator import Paginator
 from django.db import models
 from django.http import Http404, HttpRequest, HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
+
+from consent.accesslog import Access, AccessAction, AccessReason, log_accesses, request_location
 
 MASKED = _("Skyddad")
 VIEW_PROTECTED_IDENTITY = "schools.view_protected_identity"
@@ -132,7 +152,178 @@ class OrganisationScopedMixin(ScopeMixin):
         return fields
 
 
-class OrganisationScopedAdmin(OrganisationScopedMixin, SimpleHistoryAdmin):
+# --- The access log ----------------------------------------------------------------------------
+
+
+def admin_organisation(request: HttpRequest):
+    """The admin user's organisation (the care provider the log row names), or None."""
+    member = getattr(request.user, "staff_member", None)
+    return member.organisation if member is not None else None
+
+
+def _is_autocomplete(request: HttpRequest) -> bool:
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.url_name == "autocomplete"
+
+
+class AccessLoggingChangeList(ChangeList):
+    """Logs the students on the page once the page's rows are known.
+
+    ``ChangeList`` is built at the top of ``changelist_view``, before any atomic block (a
+    list-editable save opens one later). The page is fetched here once; the template iterates
+    the same, now evaluated, queryset, so logging costs no extra SELECT.
+    """
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = list(self.result_list)  # fills the queryset's cache
+        self.model_admin.log_list_access(request, rows)
+
+
+class AccessLoggingPaginator(Paginator):
+    """For autocomplete answers: logs the students on the page it returns."""
+
+    def __init__(self, *args, on_page, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.on_page = on_page
+
+    def page(self, number):
+        page = super().page(number)
+        page.object_list = list(page.object_list)
+        self.on_page(page.object_list)
+        return page
+
+
+class AccessLoggedAdminMixin:
+    """Writes the access-log rows for the students a model admin's responses show.
+
+    ``student_field`` says where a row's student is: ``""`` when the row is the student, a
+    foreign key's name (``"student"``) otherwise, ``None`` when the rows show no student.
+    ``students_on_page`` may add students an object's change page shows in its inlines.
+    """
+
+    student_field: str | None = None
+    access_reason: str = AccessReason.REGISTRY_ADMIN
+    access_record_type: str = ""  # default: the model's label, e.g. "schools.student"
+
+    # -- which students a response shows
+
+    def students_in(self, objects: Iterable[models.Model]) -> list:
+        if self.student_field is None:
+            return []
+        if self.student_field == "":
+            return list(objects)
+        return [getattr(obj, self.student_field) for obj in objects]
+
+    def students_on_page(self, request: HttpRequest, obj: models.Model) -> list:
+        """The students an object's change page shows (its own, and its inlines')."""
+        return self.students_in([obj])
+
+    def students_to_log(self, request: HttpRequest, students: Iterable, action: str) -> list:
+        """Registry admins see no health data: only protected-identity students are logged
+        (refused attempts always are)."""
+        if action == AccessAction.REFUSED:
+            return list(students)
+        return [student for student in students if student is not None and student.is_protected]
+
+    # -- writing
+
+    def log_students(
+        self, request: HttpRequest, students: Iterable, action: str, record=None, record_id=""
+    ):
+        """One row per distinct student, in one INSERT, committed at once (durable)."""
+        distinct: dict = {}
+        for student in self.students_to_log(request, students, action):
+            distinct.setdefault(student.pk if student is not None else None, student)
+        if not distinct:
+            return
+        record_type = self.access_record_type or self.model._meta.label_lower
+        record_id = str(record.pk) if record is not None else str(record_id)
+        organisation = admin_organisation(request)
+        location = request_location(request)
+        log_accesses(
+            [
+                Access(
+                    user=request.user,
+                    student=student,
+                    action=action,
+                    reason=AccessReason.NONE
+                    if action == AccessAction.REFUSED
+                    else self.access_reason,
+                    organisation=organisation,
+                    record_type=record_type,
+                    record_id=record_id,
+                    **location,
+                )
+                for student in distinct.values()
+            ]
+        )
+
+    def log_list_access(self, request: HttpRequest, rows) -> None:
+        self.log_students(request, self.students_in(rows), AccessAction.LIST)
+
+    def log_object_access(
+        self, request: HttpRequest, object_id, action=None, *, to_field=None, change_page=True
+    ):
+        """Look ``object_id`` up through the scoped queryset and log what its page shows (the
+        change page with its inlines, or only the object), or a refused attempt. Call before
+        any atomic block; returns the object or None."""
+        reading = request.method in ("GET", "HEAD")
+        action = action or (AccessAction.VIEW if reading else AccessAction.EDIT)
+        obj = self.get_object(request, unquote(object_id), to_field)
+        if obj is None:
+            allowed = False
+        elif action == AccessAction.EDIT:
+            allowed = self.has_change_permission(request, obj)
+        else:
+            allowed = self.has_view_or_change_permission(request, obj)
+        if not allowed:
+            self.log_refused(request, object_id, obj)
+        else:
+            shown = self.students_on_page(request, obj) if change_page else self.students_in([obj])
+            self.log_students(request, shown, action, obj)
+        return obj
+
+    def log_refused(self, request: HttpRequest, object_id, obj=None) -> None:
+        """An attempt at a row outside the scope (or the permissions): one "refused" row, naming
+        the row's student if there is one, whatever their organisation. Rows without students
+        (schools, staff) are not logged."""
+        if self.student_field is None:
+            return
+        if obj is None:
+            try:
+                pk = self.model._meta.pk.to_python(unquote(object_id))
+                obj = self.model._default_manager.filter(pk=pk).first()
+            except (ValidationError, ValueError, OverflowError):
+                obj = None
+        students = self.students_in([obj]) if obj is not None else [None]
+        self.log_students(request, students[:1], AccessAction.REFUSED, obj, unquote(object_id))
+
+    # -- hooks into the admin
+
+    def get_changelist(self, request, **kwargs):
+        return AccessLoggingChangeList
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if self.student_field is not None and _is_autocomplete(request):
+            return AccessLoggingPaginator(
+                queryset,
+                per_page,
+                orphans,
+                allow_empty_first_page,
+                on_page=lambda rows: self.log_list_access(request, rows),
+            )
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # changeform_view runs in transaction.atomic: log before it.
+        to_field = request.POST.get(TO_FIELD_VAR, request.GET.get(TO_FIELD_VAR))
+        if not to_field or self.to_field_allowed(request, to_field):  # else Django answers 400
+            self.log_object_access(request, object_id, to_field=to_field)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
+class OrganisationScopedAdmin(AccessLoggedAdminMixin, OrganisationScopedMixin, SimpleHistoryAdmin):
     """The base of every registry model admin: scoped, no delete, history viewable, no revert."""
 
     list_per_page = 50
@@ -141,7 +332,7 @@ class OrganisationScopedAdmin(OrganisationScopedMixin, SimpleHistoryAdmin):
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the newest historical row when the object is not in
         # get_queryset(); out of scope must be 404 here as on the change page.
-        if self.get_object(request, unquote(object_id)) is None:
+        if self.log_object_access(request, object_id, AccessAction.VIEW, change_page=False) is None:
             raise Http404
         return super().history_view(request, object_id, extra_context)
 
@@ -152,9 +343,12 @@ class OrganisationScopedAdmin(OrganisationScopedMixin, SimpleHistoryAdmin):
             return HttpResponseNotAllowed(["GET"])
         current = self.get_object(request, unquote(object_id))
         if current is None:
+            self.log_refused(request, object_id)
             raise Http404
         if self.is_masked(request, current):
+            self.log_refused(request, object_id, current)
             raise PermissionDenied
+        self.log_students(request, self.students_in([current]), AccessAction.VIEW, current)
         return super().history_form_view(request, object_id, version_id, extra_context)
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):

@@ -832,3 +832,22 @@ def test_job_runs_are_read_only(client, superuser):
     client.post(admin_url(JobRun, "change", run.pk), {"job": "annat", "outcome": "failed"})
     run.refresh_from_db()
     assert run.job == "seal_access_log"
+
+
+def test_organisation_admin_sets_the_idle_timeout(client, registry_admin_a, org_a):
+    client.force_login(registry_admin_a)
+    url = admin_url(Organisation, "change", org_a.pk)
+    data = {
+        "name": org_a.name,
+        "organisation_number": org_a.organisation_number,
+        "kind": org_a.kind,
+        "municipality_code": org_a.municipality_code,
+    }
+    response = client.post(url, {**data, "idle_timeout_minutes": "1000"})
+    assert response.status_code == 200
+    assert "idle_timeout_minutes" in response.context["adminform"].form.errors
+    response = client.post(url, {**data, "idle_timeout_minutes": "15"})
+    assert response.status_code == 302
+    org_a.refresh_from_db()
+    assert org_a.idle_timeout_minutes == 15
+    assert "15" in client.get(admin_url(Organisation, "changelist")).content.decode()
