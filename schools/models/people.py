@@ -89,6 +89,13 @@ class IdentifiedPerson(models.Model):
         return f"{self.given_name} {self.family_name}"
 
     @property
+    def identity_display(self) -> str:
+        """The number as people write it (YYYYMMDD-NNNN), for pages only: never URLs or logs."""
+        if self.identity_number:
+            return f"{self.identity_number[:8]}-{self.identity_number[8:]}"
+        return self.reserve_number or ""
+
+    @property
     def is_protected(self) -> bool:
         return bool(self.protected_identity)
 

@@ -9,14 +9,14 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Count
 
-from elevhalsa.models import User
-from schools.identity import IDENTITY_NUMBER_RE, IdentityKind, parse_identity_number
-from schools.management.commands.seed_demo import (
+from elevhalsa.management.commands.seed_demo import (
     DEMO_ORGANISATION_NUMBER,
     STAFF,
     Generator,
     school_plans,
 )
+from elevhalsa.models import User
+from schools.identity import IDENTITY_NUMBER_RE, IdentityKind, parse_identity_number
 from schools.models import (
     Assignment,
     ClassMembership,
@@ -164,6 +164,7 @@ def test_demo_staff_exist_with_roles_and_assignments(seeded):
     assert admin.staff_member.has_role(OrganisationRole.Role.REGISTRY_ADMIN)
     reviewer = User.objects.get(username="loggranskare").staff_member
     assert reviewer.has_role(OrganisationRole.Role.LOG_REVIEWER)
+    assert reviewer.user.groups.filter(name="Logggranskare").exists()
     nurse = User.objects.get(username="skolskoterska.friskola").staff_member
     assert nurse.organisation.kind == Organisation.Kind.INDEPENDENT
 

@@ -198,6 +198,7 @@ def test_student_page_shows_the_header(client_a, student_a):
     text = visible_text(response)
     for shown in [
         "Alva Exempelsson",
+        f"Personnummer {student_a.identity_number[:8]}-{student_a.identity_number[8:]}",
         student_a.birth_date.isoformat(),
         f"{student_a.age()} år",
         "Skola A",

@@ -25,6 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from consent.groups import ensure_log_reviewer_group
 from elevhalsa.auth.demo import DEMO_TOTP_SECRET, give_demo_device
 from elevhalsa.models import User
 from schools import demo_names
@@ -499,6 +500,8 @@ class Command(BaseCommand):
                 OrganisationRole.objects.create(staff_member=member, role=role)
             if OrganisationRole.Role.REGISTRY_ADMIN in plan.roles:
                 user.groups.add(group)
+            if OrganisationRole.Role.LOG_REVIEWER in plan.roles:
+                user.groups.add(ensure_log_reviewer_group())
             for key in plan.schools:
                 assignment = Assignment(
                     staff_member=member, school=schools[key], start_date=assignment_start
