@@ -32,6 +32,8 @@ Demo logins (password for all: elevhalsa-demo)
   registeradmin           registry admin: http://127.0.0.1:8000/admin/
   loggranskare            log reviewer
   skolskoterska.friskola  school nurse at the independent school
+Second factor: .venv/bin/python manage.py demo_totp USERNAME prints the current code
+(or add the TOTP key ELEVHALSADEMOKEYNOTFORPRODUCTION to an authenticator app).
 """
 
 
