@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from schools.models import OrganisationRole, Student
 
 from .models import EmergencyAccess, RecordsOfficerAccess, StudentGrant, StudentUserObjectPermission
-from .policy import READ_STUDENT_RECORD, area_of
+from .policy import READ_STUDENT_RECORD, area_of, may_start_emergency_access
 
 
 def read_student_record_permission() -> Permission:
@@ -84,8 +84,8 @@ def _staff_member(user):
 def emergency_access_start(*, user, student: Student, reason_text: str) -> EmergencyAccess:
     """Open emergency access for the fixed time; it is queued for review at once."""
     member = _staff_member(user)
-    if member.area is None:
-        raise ValidationError(_("Bara vårdpersonal kan öppna nödåtkomst."))
+    if not may_start_emergency_access(user):
+        raise ValidationError(_("Bara vårdpersonal i tjänst kan öppna nödåtkomst."))
     now = timezone.now()
     access = EmergencyAccess(
         user=user,

@@ -21,11 +21,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .forms import AccessConfirmForm, AccessReasonForm, StudentLookupForm
 from .models import AccessAction, AccessReason
 from .policy import (
-    area_of,
     get_lookup_student_or_404,
     is_records_officer,
     log_shown_students,
     lookup_students,
+    may_start_emergency_access,
     with_access_reason,
 )
 from .services import emergency_access_start, records_officer_access_start
@@ -61,7 +61,7 @@ def student_lookup(request):
         {
             "form": form,
             "hit": hit,
-            "can_emergency": area_of(request.user) is not None,
+            "can_emergency": may_start_emergency_access(request.user),
             "can_records_officer": is_records_officer(request.user),
         },
     )
@@ -95,7 +95,7 @@ EMERGENCY = _Flow(
     confirm_label=gettext_lazy("Jag bekräftar nödåtkomst"),
     reason=AccessReason.EMERGENCY,
     start_log_action=AccessAction.EMERGENCY,
-    eligible=lambda user: area_of(user) is not None,
+    eligible=may_start_emergency_access,
     start=emergency_access_start,
     started_message=gettext_lazy("Nödåtkomst öppnad. Den upphör av sig själv och granskas."),
 )

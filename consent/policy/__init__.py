@@ -30,6 +30,7 @@ from .rules import (
     Decision,
     Rule,
     is_records_officer,
+    may_start_emergency_access,
 )
 from .students import (
     log_shown_students,
@@ -57,6 +58,7 @@ __all__ = [
     "is_records_officer",
     "log_shown_students",
     "lookup_students",
+    "may_start_emergency_access",
     "record_filter",
     "shown_accesses",
     "visible_records",

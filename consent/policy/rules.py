@@ -252,14 +252,15 @@ def _emergency(w: _When) -> QuerySet:
     return (
         EmergencyAccess.objects.active(w.now)
         .filter(user_id=w.user_id, student=OuterRef("pk"))
-        .filter(Exists(_staff_in(w, OuterRef("organisation"))))
+        .filter(Exists(_serving_in(w, OuterRef("organisation"))))
         .order_by("-ends_at", "pk")
     )
 
 
-def _staff_in(w: _When, organisation_ref) -> QuerySet[StaffMember]:
-    # Still staff of the organisation the access was opened in: a move elsewhere closes it.
-    return StaffMember.objects.filter(user_id=w.user_id, organisation_id=organisation_ref)
+def _serving_in(w: _When, organisation_ref) -> QuerySet[Assignment]:
+    # Still a clinician on duty in the organisation the access was opened in: an ended
+    # assignment, or a move elsewhere, closes emergency access at once.
+    return _clinical_assignments(w).filter(school__organisation_id=organisation_ref)
 
 
 def _records_officer(w: _When) -> QuerySet:
@@ -337,6 +338,11 @@ def _any_unit(w: _When) -> QuerySet:
         .order_by("start_date", "pk")
         .values("school_id")[:1]
     )
+
+
+def may_start_emergency_access(user) -> bool:
+    """Emergency access is for clinicians on duty: a record area and a current assignment."""
+    return _authenticated(user) and _clinical_assignments(_when(user)).exists()
 
 
 def is_records_officer(user) -> bool:

@@ -203,3 +203,33 @@ def test_records_officer_opens_a_former_student_in_two_steps(
 def test_nurse_cannot_use_the_records_officer_step(client_a2, student_left_a):
     assert client_a2.get(start_url(student_left_a, "records-officer")).status_code == 404
     assert actions() == [(AccessAction.REFUSED, AccessReason.NONE)]
+
+
+def test_nurse_whose_assignment_ended_may_not_start_emergency_access(client, student_a, nurse_a):
+    from schools.models import Assignment
+
+    Assignment.objects.filter(staff_member__user=nurse_a).update(
+        end_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    client.force_login(nurse_a)
+    url = reverse("consent:emergency-start", args=[student_a.public_id])
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, {"reason_text": "Akut allergisk reaktion på skolgården."}).status_code
+        == 404
+    )
+
+
+def test_emergency_access_closes_when_the_assignment_ends(client, student_a, nurse_a2):
+    from consent.services import emergency_access_start
+    from schools.models import Assignment
+
+    emergency_access_start(
+        user=nurse_a2, student=student_a, reason_text="Akut allergisk reaktion på skolgården."
+    )
+    client.force_login(nurse_a2)
+    assert client.get(student_a.get_absolute_url()).status_code == 200
+    Assignment.objects.filter(staff_member__user=nurse_a2).update(
+        end_date=timezone.localdate() - datetime.timedelta(days=1)
+    )
+    assert client.get(student_a.get_absolute_url()).status_code == 404
