@@ -1,0 +1,555 @@
+"""The authorization matrix (issue 3, point 7): every URL pattern × every role → the outcome.
+
+``MATRIX`` maps each URL pattern of the project (walked from ``get_resolver()``, the admin's
+patterns included) to one or more probes: how to build a concrete request (arguments, method,
+data) and the expected outcome for each role of ``tests.matrix_world.ROLES``. A URL pattern that
+is not in the matrix fails ``test_every_url_pattern_is_in_the_matrix``.
+
+The outcomes are a small vocabulary:
+
+* ``ok``      2xx, and the body names neither student_a's family name nor her identity number;
+* ``shows``   2xx, and the body names student_a (the role may see her);
+* ``login``   a redirect to the sign-in page (with ``next``);
+* ``admin_login``  a redirect to the admin's login (with ``next``), which sends non-staff on;
+* ``absent``  the admin's answer for an object outside the user's scope: a redirect to the admin
+  index with a message (the object "does not exist");
+* ``404``, ``403``, ``405``  that status;
+* ``→name``   a redirect to the page with that URL name (after a successful action, or a step).
+
+Every outcome but ``shows`` also asserts that neither the body nor the ``Location`` header names
+student_a (family name "Matrixsdotter", identity number in any printed form): refusals leak
+nothing, and neither do pages that are allowed but are not about her.
+
+One test per URL pattern loops over the roles (the world is built once per test).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reverse
+from django.urls import resolve as url_resolve
+
+from tests.conftest import VerifiedClient
+from tests.matrix_world import (
+    ANONYMOUS,
+    CARE_HERE,
+    CLINICIANS_A,
+    FAMILY_NAME,
+    LOG_REVIEWER,
+    ORGANISATION_A_STAFF,
+    READERS,
+    RECORDS_OFFICER,
+    REGISTRY_ADMIN,
+    REGISTRY_ADMIN_OTHER,
+    ROLES,
+    STAFF_ROLES,
+    World,
+    build_world,
+)
+
+OK = "ok"
+SHOWS = "shows"
+LOGIN = "login"
+ADMIN_LOGIN = "admin_login"
+ABSENT = "absent"
+NOT_FOUND = "404"
+FORBIDDEN = "403"
+NOT_ALLOWED = "405"
+OUTCOMES = {OK, SHOWS, LOGIN, ADMIN_LOGIN, ABSENT, NOT_FOUND, FORBIDDEN, NOT_ALLOWED}
+
+
+def to(url_name: str) -> str:
+    """A redirect to the page named ``url_name``."""
+    return f"→{url_name}"
+
+
+def by(default: str, cells: Mapping[str | tuple[str, ...], str] | None = None) -> dict:
+    """One outcome per role: ``default``, except the roles (or tuples of roles) in ``cells``."""
+    outcomes = dict.fromkeys(ROLES, default)
+    for roles, outcome in (cells or {}).items():
+        for role in (roles,) if isinstance(roles, str) else roles:
+            assert role in outcomes, f"unknown role {role}"
+            outcomes[role] = outcome
+    return outcomes
+
+
+def admin_by(staff: Mapping[str, str]) -> dict:
+    """An admin page: everyone without ``is_staff`` is sent to the admin's login."""
+    assert set(staff) == set(STAFF_ROLES), staff
+    return by(ADMIN_LOGIN, dict(staff))
+
+
+@dataclass(frozen=True)
+class Probe:
+    expect: Mapping[str, str]
+    method: str = "get"
+    args: Callable[[World], Sequence | Mapping] = lambda w: ()
+    data: Callable[[World], dict] | None = None
+    url: Callable[[World], str] | None = None  # for patterns without a name
+    note: str = ""
+
+    def build_url(self, key: str, world: World) -> str:
+        if self.url is not None:
+            return self.url(world)
+        args = self.args(world)
+        if isinstance(args, Mapping):
+            return reverse(key, kwargs=args)
+        return reverse(key, args=list(args))
+
+
+def pk(model_key: str) -> Callable[[World], list]:
+    return lambda w: [w.objects[model_key].pk]
+
+
+def student_id(w: World) -> list:
+    return [w.student_a.public_id]
+
+
+def identity_number(w: World) -> dict:
+    """student_a's number as typed into a search: ÅÅMMDD-NNNN. A bound form shows the typed
+    value back to its typist; the leak check looks for the full ÅÅÅÅMMDD forms a page prints."""
+    return {"identity_number": w.short_identity_number}
+
+
+# A search term that names student_a only if she is in the answer (the form echoes the term).
+NAME_TERM = FAMILY_NAME[:8]
+
+
+REASON = {"reason_text": "Akut: eleven har svimmat och behöver vård nu.", "confirmed": "True"}
+
+# --- The project's own pages --------------------------------------------------------------------
+
+SIGNED_IN = by(OK, {ANONYMOUS: LOGIN})
+
+SITE: dict[str, tuple[Probe, ...]] = {
+    "home": (Probe(SIGNED_IN),),
+    "login": (Probe(by(to("home"), {ANONYMOUS: OK})),),
+    "logout": (
+        Probe(by(to("login")), method="post"),
+        Probe(by(NOT_ALLOWED), note="GET never logs out"),
+    ),
+    "account:detail": (Probe(SIGNED_IN),),
+    # A verified session has nothing left to do at the sign-in steps: on to the start page.
+    "account:second-factor": (Probe(by(to("home"), {ANONYMOUS: LOGIN})),),
+    "account:enrol": (Probe(by(to("home"), {ANONYMOUS: LOGIN})),),
+    "account:backup-codes": (Probe(by(to("account:detail"), {ANONYMOUS: LOGIN})),),
+    "account:backup-codes-regenerate": (
+        Probe(by(to("account:backup-codes"), {ANONYMOUS: LOGIN}), method="post"),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN})),
+    ),
+    "account:logout-everywhere": (
+        Probe(by(to("login"), {ANONYMOUS: LOGIN}), method="post"),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN})),
+    ),
+    "set_language": (
+        Probe(by(to("home")), method="post", data=lambda w: {"language": "sv", "next": "/"}),
+    ),
+    "schools:school-detail": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, CARE_HERE: OK}), args=pk("schools_school")),
+    ),
+    "schools:class-detail": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, CARE_HERE: SHOWS}), args=pk("schools_schoolclass")),
+    ),
+    "schools:student-search": (
+        Probe(
+            by(OK, {ANONYMOUS: LOGIN, READERS: SHOWS}),
+            data=lambda w: {"q": NAME_TERM},
+            note="name search",
+        ),
+        Probe(
+            by(OK, {ANONYMOUS: LOGIN, READERS: SHOWS}),
+            method="post",
+            data=identity_number,
+            note="identity-number search",
+        ),
+    ),
+    # A registry admin sees the registry, never the record: the student page is 404 for her.
+    "schools:student-detail": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN}),
+            args=lambda w: ["00000000-0000-4000-8000-000000000000"],
+            note="a guessed id",
+        ),
+    ),
+    "consent:student-lookup": (
+        Probe(SIGNED_IN, note="the form"),
+        Probe(
+            by(OK, {ANONYMOUS: LOGIN, ORGANISATION_A_STAFF: SHOWS}),
+            method="post",
+            data=identity_number,
+            note="a stub (name, birth year) for the own organisation's students only",
+        ),
+    ),
+    "consent:emergency-start": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, CLINICIANS_A: SHOWS}), args=student_id),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, CLINICIANS_A: SHOWS}),
+            method="post",
+            args=student_id,
+            data=lambda w: {"reason_text": REASON["reason_text"]},
+            note="step 1 → the confirmation page",
+        ),
+    ),
+    "consent:emergency-confirm": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, CLINICIANS_A: to("schools:student-detail")}),
+            method="post",
+            args=student_id,
+            data=lambda w: REASON,
+        ),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=student_id),
+    ),
+    "consent:records-officer-start": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, RECORDS_OFFICER: SHOWS}), args=student_id),
+    ),
+    "consent:records-officer-confirm": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, RECORDS_OFFICER: to("schools:student-detail")}),
+            method="post",
+            args=student_id,
+            data=lambda w: REASON,
+        ),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=student_id),
+    ),
+}
+
+# --- The admin ------------------------------------------------------------------------------------
+
+RA, RB, LR = REGISTRY_ADMIN, REGISTRY_ADMIN_OTHER, LOG_REVIEWER
+
+
+@dataclass(frozen=True)
+class AdminModel:
+    """One admin model, its object of organisation A (``World.objects[key]``) and what each
+    staff role gets on each of its pages (suffix → {role: outcome})."""
+
+    app_label: str
+    model_name: str
+    pages: Mapping[str, Mapping[str, str]]
+    extra: Mapping[str, tuple[Probe, ...]] = field(default_factory=dict)  # custom URLs
+
+    @property
+    def key(self) -> str:
+        return f"{self.app_label}_{self.model_name}"
+
+
+def registry_pages(
+    *,
+    list_: str = OK,
+    page: str = OK,
+    history: str | None = None,
+    version: str | None = None,
+    add: str = OK,
+) -> dict:
+    """A registry model (``schools.admin_base.OrganisationScopedAdmin``): the registry admin of
+    A works with A's object (``list_``/``page``: whether its pages name student_a), B's does not
+    find it, the log reviewer holds no registry permission. Nobody deletes. ``history`` and
+    ``version``: whether the history list and one historical version name student_a (without
+    the change page's inlines; default as ``page``)."""
+    return {
+        "changelist": {RA: list_, RB: OK, LR: FORBIDDEN},
+        "add": {RA: add, RB: add, LR: FORBIDDEN},
+        "change": {RA: page, RB: ABSENT, LR: FORBIDDEN},
+        "history": {RA: history or page, RB: NOT_FOUND, LR: FORBIDDEN},
+        "simple_history": {RA: version or page, RB: NOT_FOUND, LR: FORBIDDEN},
+        "delete": {RA: FORBIDDEN, RB: FORBIDDEN, LR: FORBIDDEN},
+    }
+
+
+def closed_pages(*suffixes_ok_for_reviewer: str, reviewer: Mapping[str, str] | None = None):
+    """A model no registry admin may see (jobs, sign-in events, devices, groups, the log)."""
+    pages = {
+        suffix: {RA: FORBIDDEN, RB: FORBIDDEN, LR: FORBIDDEN}
+        for suffix in ("changelist", "add", "change", "history", "delete")
+    }
+    for suffix, outcome in (reviewer or {}).items():
+        pages[suffix] = {**pages[suffix], LR: outcome}
+    return pages
+
+
+ADMIN_MODELS: tuple[AdminModel, ...] = (
+    AdminModel("schools", "organisation", registry_pages(add=FORBIDDEN)),
+    AdminModel("schools", "school", registry_pages()),
+    AdminModel("schools", "schoolclass", registry_pages()),
+    AdminModel(
+        "schools",
+        "student",
+        registry_pages(list_=SHOWS, page=SHOWS),
+        extra={
+            "admin:schools_student_lookup": (
+                Probe(admin_by({RA: OK, RB: OK, LR: FORBIDDEN}), note="the form"),
+                Probe(
+                    admin_by({RA: to("admin:schools_student_change"), RB: OK, LR: FORBIDDEN}),
+                    method="post",
+                    data=identity_number,
+                    note="by identity number, own organisation only",
+                ),
+            )
+        },
+    ),
+    # The guardian's page lists her children (the relations inline); its history does not.
+    AdminModel("schools", "guardian", registry_pages(page=SHOWS, history=OK, version=OK)),
+    AdminModel("schools", "guardianrelation", registry_pages(list_=SHOWS, page=SHOWS, history=OK)),
+    AdminModel("schools", "enrolment", registry_pages(list_=SHOWS, page=SHOWS)),
+    AdminModel("schools", "classmembership", registry_pages(list_=SHOWS, page=SHOWS)),
+    AdminModel("schools", "staffmember", registry_pages()),
+    AdminModel("schools", "organisationrole", registry_pages()),
+    AdminModel("schools", "assignment", registry_pages()),
+    AdminModel(
+        "elevhalsa",
+        "user",
+        {
+            "changelist": {RA: OK, RB: OK, LR: FORBIDDEN},
+            "add": {RA: OK, RB: OK, LR: FORBIDDEN},
+            "change": {RA: OK, RB: ABSENT, LR: FORBIDDEN},
+            "history": {RA: OK, RB: ABSENT, LR: FORBIDDEN},
+            "delete": {RA: FORBIDDEN, RB: FORBIDDEN, LR: FORBIDDEN},
+        },
+        extra={
+            "admin:auth_user_password_change": (
+                Probe(
+                    admin_by({RA: OK, RB: NOT_FOUND, LR: FORBIDDEN}),
+                    args=pk("elevhalsa_user"),
+                ),
+            ),
+            "admin:elevhalsa_user_second_factor_reset": (
+                Probe(
+                    admin_by({RA: OK, RB: NOT_FOUND, LR: FORBIDDEN}),
+                    args=pk("elevhalsa_user"),
+                ),
+            ),
+        },
+    ),
+    AdminModel("elevhalsa", "jobrun", closed_pages()),
+    AdminModel("elevhalsa", "authevent", closed_pages()),
+    AdminModel("otp_totp", "totpdevice", closed_pages()),
+    AdminModel("otp_static", "staticdevice", closed_pages()),
+    AdminModel("auth", "group", closed_pages()),
+    AdminModel(
+        "consent",
+        "accesslogentry",
+        {
+            **closed_pages(reviewer={"changelist": SHOWS, "change": SHOWS, "history": OK}),
+            # B's registry admin does not find A's row at all.
+            "history": {RA: FORBIDDEN, RB: ABSENT, LR: OK},
+        },
+    ),
+    AdminModel(
+        "consent",
+        "logseal",
+        closed_pages(reviewer={"changelist": OK, "change": OK, "history": OK}),
+    ),
+)
+
+
+def _admin_model_probes(model: AdminModel) -> dict[str, tuple[Probe, ...]]:
+    key = model.key
+    specs: dict[str, tuple[Probe, ...]] = {}
+    for suffix, staff in model.pages.items():
+        if suffix in ("changelist", "add"):
+            args = lambda w: ()  # noqa: E731
+        elif suffix == "simple_history":
+            args = lambda w, key=key: [w.objects[key].pk, w.history_id(key)]  # noqa: E731
+        else:
+            args = pk(key)
+        specs[f"admin:{key}_{suffix}"] = (Probe(admin_by(staff), args=args),)
+    # "<pk>/" without "change/": Django's redirect to the change page.
+    change = f"admin:{key}_change"
+    specs[f"admin:admin/{model.app_label}/{model.model_name}/<path:object_id>/"] = (
+        Probe(
+            admin_by(dict.fromkeys(STAFF_ROLES, to(change))),
+            url=lambda w, key=key, change=change: reverse(
+                change, args=[w.objects[key].pk]
+            ).removesuffix("change/"),
+        ),
+    )
+    return {**specs, **model.extra}
+
+
+STAFF_OK = {RA: OK, RB: OK, LR: OK}
+
+ADMIN_SITE: dict[str, tuple[Probe, ...]] = {
+    "admin:index": (Probe(admin_by(STAFF_OK)),),
+    # The admin signs in through the site's own sign-in; a signed-in user has nothing to do
+    # here (non-staff are refused rather than shown a second login form).
+    "admin:login": (Probe(by(FORBIDDEN, {ANONYMOUS: LOGIN})),),
+    "admin:logout": (
+        Probe(by(to("admin:index"), dict.fromkeys(STAFF_ROLES, to("login"))), method="post"),
+    ),
+    "admin:password_change": (Probe(admin_by(STAFF_OK)),),
+    "admin:password_change_done": (Probe(admin_by(STAFF_OK)),),
+    "admin:jsi18n": (Probe(admin_by(STAFF_OK)),),
+    "admin:autocomplete": (
+        Probe(
+            admin_by({RA: SHOWS, RB: OK, LR: FORBIDDEN}),
+            data=lambda w: {
+                "term": NAME_TERM,
+                "app_label": "schools",
+                "model_name": "enrolment",
+                "field_name": "student",
+            },
+            note="the student field of an enrolment",
+        ),
+    ),
+    "admin:view_on_site": (
+        Probe(
+            admin_by(dict.fromkeys(STAFF_ROLES, to("schools:student-detail"))),
+            args=lambda w: [w.student_content_type.pk, w.student_a.pk],
+            note="a redirect to the student page, which asks the policy",
+        ),
+    ),
+    "admin:app_list": (
+        Probe(
+            admin_by({RA: OK, RB: OK, LR: NOT_FOUND}),
+            args=lambda w: {"app_label": "schools"},
+        ),
+    ),
+    "admin:admin/(?P<url>.*)$": (
+        Probe(admin_by(dict.fromkeys(STAFF_ROLES, NOT_FOUND)), url=lambda w: "/admin/finns-inte/"),
+    ),
+}
+
+MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **ADMIN_SITE}
+for _model in ADMIN_MODELS:
+    MATRIX.update(_admin_model_probes(_model))
+
+# --- Enumerating the URL patterns -------------------------------------------------------------
+
+
+def pattern_key(namespaces: tuple[str, ...], route: str, pattern: URLPattern) -> str:
+    """``namespace:name``, or ``namespace:<full route>`` for a pattern without a name."""
+    return ":".join([*namespaces, pattern.name or route])
+
+
+def url_patterns(resolver=None, prefix: str = "", namespaces: tuple[str, ...] = ()):
+    for entry in (resolver or get_resolver()).url_patterns:
+        route = prefix + str(entry.pattern)
+        if isinstance(entry, URLResolver):
+            inner = (*namespaces, entry.namespace) if entry.namespace else namespaces
+            yield from url_patterns(entry, route, inner)
+        else:
+            yield pattern_key(namespaces, route, entry), route
+
+
+# --- Checking one cell --------------------------------------------------------------------------
+
+
+def _target(location: str) -> tuple[str | None, dict]:
+    parsed = urlparse(location)
+    try:
+        name = url_resolve(parsed.path).view_name
+    except Resolver404:
+        name = None
+    return name, parse_qs(parsed.query)
+
+
+def outcome_error(response, expected: str, world: World) -> str | None:
+    """None when ``response`` is the ``expected`` outcome, else what it was instead."""
+    status = response.status_code
+    location = response.get("Location", "")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    text = body.decode(errors="replace")
+    got = f"{status} {location}".strip()
+    if expected == SHOWS:
+        if not 200 <= status < 300:
+            return f"got {got}"
+        if FAMILY_NAME not in text:
+            return "2xx, but the page does not name the student"
+        return None
+    leaks = [s for s in (FAMILY_NAME, *world.identity_forms) if s in text or s in location]
+    if leaks:
+        return f"got {got} and the response names the student: {leaks}"
+    if expected == OK:
+        return None if 200 <= status < 300 else f"got {got}"
+    if expected in (NOT_FOUND, FORBIDDEN, NOT_ALLOWED):
+        return None if str(status) == expected else f"got {got}"
+    if status not in (301, 302):
+        return f"got {got}"
+    name, query = _target(location)
+    if expected in (LOGIN, ADMIN_LOGIN):
+        wanted = "login" if expected == LOGIN else "admin:login"
+        return None if name == wanted and "next" in query else f"got {got}"
+    if expected == ABSENT:
+        return None if name == "admin:index" else f"got {got}"
+    assert expected.startswith("→"), expected
+    return None if name == expected[1:] else f"got {got}"
+
+
+def request(client, probe: Probe, key: str, world: World):
+    url = probe.build_url(key, world)
+    data = probe.data(world) if probe.data else None
+    return getattr(client, probe.method)(url, data)
+
+
+class Clients:
+    """One verified client per role, signed in on first use."""
+
+    def __init__(self, world: World):
+        self.world = world
+        self.by_role: dict[str, VerifiedClient] = {}
+
+    def __getitem__(self, role: str) -> VerifiedClient:
+        client = self.by_role.get(role)
+        if client is None:
+            client = VerifiedClient()
+            if role != ANONYMOUS:
+                client.force_login(self.world.users[role])
+            self.by_role[role] = client
+        return client
+
+
+def run_cell(clients: Clients, key: str, index: int, role: str) -> str | None:
+    probe = MATRIX[key][index]
+    expected = probe.expect[role]
+    try:
+        response = request(clients[role], probe, key, clients.world)
+    except Exception as error:  # a 500: report it as the cell's outcome
+        return f"raised {type(error).__name__}: {error}"
+    return outcome_error(response, expected, clients.world)
+
+
+@pytest.fixture
+def world(db):
+    return build_world()
+
+
+# --- The tests ----------------------------------------------------------------------------------
+
+
+def test_every_url_pattern_is_in_the_matrix():
+    enumerated = [key for key, _route in url_patterns()]
+    assert len(enumerated) == len(set(enumerated)), "pattern keys must be unique"
+    missing = sorted(set(enumerated) - set(MATRIX))
+    stale = sorted(set(MATRIX) - set(enumerated))
+    assert not missing, f"URL patterns without a row in the authorization matrix: {missing}"
+    assert not stale, f"matrix rows for URL patterns that no longer exist: {stale}"
+
+
+def test_every_probe_names_every_role_with_a_known_outcome():
+    for key, probes in MATRIX.items():
+        assert probes, key
+        for probe in probes:
+            assert set(probe.expect) == set(ROLES), key
+            for outcome in probe.expect.values():
+                assert outcome in OUTCOMES or outcome.startswith("→"), (key, outcome)
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_url_pattern(key, world):
+    failures = []
+    for index, probe in enumerate(MATRIX[key]):
+        clients = Clients(world)  # a probe may sign its user out: fresh sessions per probe
+        for role in ROLES:
+            error = run_cell(clients, key, index, role)
+            if error:
+                label = f" ({probe.note})" if probe.note else ""
+                failures.append(
+                    f"{probe.method.upper()}{label} as {role}: "
+                    f"expected {probe.expect[role]}, {error}"
+                )
+    assert not failures, f"{key}:\n  " + "\n  ".join(failures)
