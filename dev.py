@@ -85,7 +85,9 @@ def test(args: list[str]) -> None:
     ensure_environment()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "elevhalsa.settings.test"}
     env.pop("DEBUG", None)
-    run(PYTHON, "-m", "pytest", *args, env=env)
+    # Both cores by default (pytest-xdist); "-n 0" runs in one process, e.g. for a debugger.
+    parallel = [] if any(a == "-n" or a.startswith("-n") for a in args) else ["-n", "auto"]
+    run(PYTHON, "-m", "pytest", *parallel, *args, env=env)
 
 
 COMMANDS = {"demo": demo, "test": test, "install": lambda args: ensure_environment()}

@@ -328,6 +328,7 @@ class OrganisationScopedAdmin(AccessLoggedAdminMixin, OrganisationScopedMixin, S
 
     list_per_page = 50
     show_full_result_count = False  # one COUNT less on large registers
+    view_on_site = False  # the site has no "view on site" route (elevhalsa.auth.admin_site)
 
     def history_view(self, request, object_id, extra_context=None):
         # simple-history falls back to the newest historical row when the object is not in

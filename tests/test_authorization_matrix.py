@@ -396,13 +396,6 @@ ADMIN_SITE: dict[str, tuple[Probe, ...]] = {
             note="the student field of an enrolment",
         ),
     ),
-    "admin:view_on_site": (
-        Probe(
-            admin_by(dict.fromkeys(STAFF_ROLES, to("schools:student-detail"))),
-            args=lambda w: [w.student_content_type.pk, w.student_a.pk],
-            note="a redirect to the student page, which asks the policy",
-        ),
-    ),
     "admin:app_list": (
         Probe(
             admin_by({RA: OK, RB: OK, LR: NOT_FOUND}),

@@ -25,6 +25,12 @@ class VerifiedAdminSite(OTPAdminSite):
         # Signed in fully, but not staff: no admin, and no second login form either.
         raise PermissionDenied
 
+    def get_urls(self):
+        # "View on site" (admin/r/<type>/<pk>/) redirects any staff user from an object's
+        # primary key to its public URL, whoever's object it is: that maps a student's pk to
+        # her public id outside the admin's scoping. Staff pages have their own links.
+        return [url for url in super().get_urls() if getattr(url, "name", None) != "view_on_site"]
+
 
 def use_verified_admin_site() -> None:
     """Turn the default ``admin.site`` (every app registers with it) into the verified site.

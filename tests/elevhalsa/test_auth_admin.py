@@ -131,3 +131,14 @@ def test_even_the_owner_cannot_change_auth_events(postgres, nurse_a):
             with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
                 cursor.execute(sql)
     assert AuthEvent.objects.count() == 1
+
+
+def test_the_admin_has_no_view_on_site_redirect(client, registry_admin_b, student_a):
+    """It would map any student's primary key to her public id, outside the admin's scope."""
+    from django.contrib.contenttypes.models import ContentType
+
+    client.force_login(registry_admin_b)
+    content_type = ContentType.objects.get_for_model(student_a)
+    response = client.get(f"/admin/r/{content_type.pk}/{student_a.pk}/")
+    assert response.status_code == 404
+    assert str(student_a.public_id) not in response.get("Location", "")
