@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from schools.admin_base import (
     UNSEARCHABLE_FIELDS,
     AccessLoggedAdminMixin,
+    ReadOnlyAdminMixin,
     admin_organisation_id,
 )
 from schools.models import Enrolment, OrganisationRole, School
@@ -51,7 +52,7 @@ def is_log_reviewer(request: HttpRequest) -> bool:
     return cached
 
 
-class ReadOnlyReviewAdmin(admin.ModelAdmin):
+class ReadOnlyReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Only log reviewers see it; nobody adds, changes or deletes."""
 
     def has_module_permission(self, request) -> bool:
@@ -59,18 +60,6 @@ class ReadOnlyReviewAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None) -> bool:
         return is_log_reviewer(request) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-    def get_actions(self, request):
-        return {}
 
     def lookup_allowed(self, lookup, value, request=None) -> bool:
         if UNSEARCHABLE_FIELDS.intersection(lookup.split("__")):

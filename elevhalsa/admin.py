@@ -22,7 +22,12 @@ from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from schools.admin_base import OrganisationScopedMixin, admin_organisation_id
+from schools.admin_base import (
+    OrganisationScopedMixin,
+    ReadOnlyAdminMixin,
+    SuperuserOnlyMixin,
+    admin_organisation_id,
+)
 from schools.models import Profession, StaffMember
 
 from .auth import services as auth_services
@@ -165,7 +170,7 @@ class UserAdmin(OrganisationScopedMixin, DjangoUserAdmin):
 
 
 @admin.register(JobRun)
-class JobRunAdmin(admin.ModelAdmin):
+class JobRunAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Read-only: runs are written by the job runner, never by hand."""
 
     list_display = ["job", "started_at", "finished_at", "outcome", "output_summary"]
@@ -178,21 +183,9 @@ class JobRunAdmin(admin.ModelAdmin):
         first_line = obj.output.strip().splitlines()[:1]
         return first_line[0][:120] if first_line else ""
 
-    def get_actions(self, request):
-        return {}
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
 
 @admin.register(AuthEvent)
-class AuthEventAdmin(admin.ModelAdmin):
+class AuthEventAdmin(SuperuserOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Sign-in events, read-only and for superusers: they span every organisation."""
 
     list_display = ["at", "kind", "user", "actor", "username", "ip_address"]
@@ -202,26 +195,8 @@ class AuthEventAdmin(admin.ModelAdmin):
     readonly_fields = ["at", "kind", "user", "actor", "username", "reason", "ip_address"]
     date_hierarchy = "at"
 
-    def get_actions(self, request):
-        return {}
 
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class DeviceAdmin(admin.ModelAdmin):
+class DeviceAdmin(SuperuserOnlyMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """Registered before django-otp's own admins (which then skip theirs): no secret keys or
     backup codes on screen, and no devices made or removed by hand — a reset is logged."""
 
@@ -230,24 +205,6 @@ class DeviceAdmin(admin.ModelAdmin):
     search_fields = ["user__username"]
     fields = ["user", "name", "confirmed", "created_at", "last_used_at"]
     readonly_fields = fields
-
-    def get_actions(self, request):
-        return {}
-
-    def has_module_permission(self, request) -> bool:
-        return request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return request.user.is_superuser
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 admin.site.register(TOTPDevice, DeviceAdmin)

@@ -323,6 +323,33 @@ class AccessLoggedAdminMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+class ReadOnlyAdminMixin:
+    """Rows written by the system (logs, job runs, auth events): viewable, never added, changed,
+    deleted or acted on by hand."""
+
+    def get_actions(self, request):
+        return {}
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class SuperuserOnlyMixin:
+    """Installation-wide rows that no organisation's admin may see."""
+
+    def has_module_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return request.user.is_superuser
+
+
 class OrganisationScopedAdmin(AccessLoggedAdminMixin, OrganisationScopedMixin, SimpleHistoryAdmin):
     """The base of every registry model admin: scoped, no delete, history viewable, no revert."""
 
