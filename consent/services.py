@@ -86,18 +86,9 @@ def emergency_access_start(*, user, student: Student, reason_text: str) -> Emerg
     member = _staff_member(user)
     if not may_start_emergency_access(user):
         raise ValidationError(_("Bara vårdpersonal i tjänst kan öppna nödåtkomst."))
-    now = timezone.now()
-    access = EmergencyAccess(
-        user=user,
-        student=student,
-        organisation_id=member.organisation_id,
-        reason_text=reason_text,
-        started_at=now,
-        ends_at=now + datetime.timedelta(hours=settings.EMERGENCY_ACCESS_HOURS),
+    return _reviewed_access_open(
+        EmergencyAccess, member, student, reason_text, hours=settings.EMERGENCY_ACCESS_HOURS
     )
-    access.full_clean()
-    access.save()
-    return access
 
 
 @transaction.atomic
@@ -108,14 +99,26 @@ def records_officer_access_start(
     member = _staff_member(user)
     if not member.has_role(OrganisationRole.Role.RECORDS_OFFICER):
         raise ValidationError(_("Användaren är inte arkivansvarig."))
+    return _reviewed_access_open(
+        RecordsOfficerAccess,
+        member,
+        student,
+        reason_text,
+        hours=settings.RECORDS_OFFICER_ACCESS_HOURS,
+    )
+
+
+def _reviewed_access_open(model, member, student: Student, reason_text: str, *, hours: int):
+    """Both extraordinary accesses: for a fixed time from now, in the member's organisation,
+    waiting for review from the start."""
     now = timezone.now()
-    access = RecordsOfficerAccess(
-        user=user,
+    access = model(
+        user=member.user,
         student=student,
         organisation_id=member.organisation_id,
         reason_text=reason_text,
         started_at=now,
-        ends_at=now + datetime.timedelta(hours=settings.RECORDS_OFFICER_ACCESS_HOURS),
+        ends_at=now + datetime.timedelta(hours=hours),
     )
     access.full_clean()
     access.save()
