@@ -414,3 +414,6 @@ class AssignmentAdmin(OrganisationScopedAdmin):
     list_filter = [("school", ScopedRelatedFieldListFilter)]
     search_fields = ["staff_member__user__last_name", "staff_member__user__first_name"]
     autocomplete_fields = ["staff_member"]
+
+
+from . import admin_registry  # noqa: E402, F401  (registers the import admins)

@@ -272,6 +272,28 @@ def closed_pages(*suffixes_ok_for_reviewer: str, reviewer: Mapping[str, str] | N
     return pages
 
 
+def report_pages() -> dict:
+    """Rows the registry import writes (runs, their items, proposed assignments): the registry
+    admin of A views A's, B's does not find them, nobody adds, changes or deletes them here."""
+    return {
+        "changelist": {RA: OK, RB: OK, LR: FORBIDDEN},
+        "add": {RA: FORBIDDEN, RB: FORBIDDEN, LR: FORBIDDEN},
+        "change": {RA: OK, RB: ABSENT, LR: FORBIDDEN},
+        "history": {RA: OK, RB: ABSENT, LR: FORBIDDEN},
+        "delete": {RA: FORBIDDEN, RB: FORBIDDEN, LR: FORBIDDEN},
+    }
+
+
+def registry_csv_upload(w: World) -> dict:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    header = "skolenhetskod;klass;läsår;årskurs;skolform;elev_personnummer;elev_förnamn;"
+    header += "elev_efternamn"
+    row = f"{w.school_a.school_unit_code};4M;2026/27;4;GR;{w.student_a.identity_number};"
+    row += f"Alva;{FAMILY_NAME}"
+    return {"file": SimpleUploadedFile("elever.csv", f"{header}\n{row}\n".encode())}
+
+
 ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("schools", "organisation", registry_pages(add=FORBIDDEN)),
     AdminModel("schools", "school", registry_pages()),
@@ -300,6 +322,56 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     AdminModel("schools", "staffmember", registry_pages()),
     AdminModel("schools", "organisationrole", registry_pages()),
     AdminModel("schools", "assignment", registry_pages()),
+    # The registry import (schools.admin_registry): runs and items are read-only reports,
+    # proposals are decided by bulk action only; registry admins of their own organisation.
+    AdminModel(
+        "schools",
+        "importrun",
+        report_pages(),
+        extra={
+            "admin:schools_importrun_upload": (
+                Probe(admin_by({RA: OK, RB: OK, LR: FORBIDDEN}), note="the form"),
+                Probe(
+                    admin_by(
+                        {
+                            RA: to("admin:schools_importrun_preview"),
+                            RB: to("admin:schools_importrun_preview"),
+                            LR: FORBIDDEN,
+                        }
+                    ),
+                    method="post",
+                    data=registry_csv_upload,
+                    note="a file naming student_a: kept for the preview, nothing saved",
+                ),
+            ),
+            "admin:schools_importrun_preview": (
+                Probe(
+                    admin_by(
+                        {
+                            RA: to("admin:schools_importrun_upload"),
+                            RB: to("admin:schools_importrun_upload"),
+                            LR: FORBIDDEN,
+                        }
+                    ),
+                    note="nothing uploaded in this session: back to the form",
+                ),
+                Probe(
+                    admin_by(
+                        {
+                            RA: to("admin:schools_importrun_upload"),
+                            RB: to("admin:schools_importrun_upload"),
+                            LR: FORBIDDEN,
+                        }
+                    ),
+                    method="post",
+                    data=lambda w: {"token": "gissad", "apply": "1"},
+                    note="a guessed token imports nothing",
+                ),
+            ),
+        },
+    ),
+    AdminModel("schools", "importrunitem", report_pages()),
+    AdminModel("schools", "proposedassignment", report_pages()),
     AdminModel(
         "elevhalsa",
         "user",
@@ -508,7 +580,42 @@ def run_cell(clients: Clients, key: str, index: int, role: str) -> str | None:
 
 @pytest.fixture
 def world(db):
-    return build_world()
+    world = build_world()
+    add_registry_import_objects(world)
+    return world
+
+
+def add_registry_import_objects(world: World) -> None:
+    """One import run of organisation A with a report item, and a proposed assignment."""
+    from django.utils import timezone
+
+    from schools.models.registry import ImportRun, ImportRunItem, ProposedAssignment
+
+    now = timezone.now()
+    run = ImportRun.objects.create(
+        source="csv:matris", organisation=world.org_a, started_at=now, finished_at=now
+    )
+    item = ImportRunItem.objects.create(
+        run=run,
+        kind=ImportRunItem.Kind.REFUSED,
+        entity="row",
+        source_id="",
+        row=2,
+        message="Eleven har ett ogiltigt person- eller samordningsnummer.",
+    )
+    proposal = ProposedAssignment.objects.create(
+        organisation=world.org_a,
+        staff_member=world.users[REGISTRY_ADMIN].staff_member,
+        school=world.school_a,
+        start_date=timezone.localdate(),
+    )
+    world.objects.update(
+        {
+            "schools_importrun": run,
+            "schools_importrunitem": item,
+            "schools_proposedassignment": proposal,
+        }
+    )
 
 
 # --- The tests ----------------------------------------------------------------------------------

@@ -258,3 +258,8 @@ ACCESS_RECENTLY_LEFT_DAYS = env_int("ACCESS_RECENTLY_LEFT_DAYS", 30)
 # themselves; both are queued for review.
 EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)
 RECORDS_OFFICER_ACCESS_HOURS = env_int("RECORDS_OFFICER_ACCESS_HOURS", 4)
+
+# --- Registry import (schools.registry) -----------------------------------------------------------
+# A folder the job `registry_import_inbox` imports CSV files from (moved to done/ afterwards);
+# empty: the job does nothing.
+REGISTRY_IMPORT_INBOX = env_str("REGISTRY_IMPORT_INBOX", "")

@@ -9,6 +9,13 @@ from .people import (
     ProtectedIdentity,
     Student,
 )
+from .registry import (
+    Entity,
+    ImportRun,
+    ImportRunItem,
+    ProposedAssignment,
+    SourceLink,
+)
 from .staff import Area, Assignment, OrganisationRole, Profession, StaffMember
 
 __all__ = [
@@ -16,15 +23,20 @@ __all__ = [
     "Assignment",
     "ClassMembership",
     "Enrolment",
+    "Entity",
     "Guardian",
     "GuardianRelation",
+    "ImportRun",
+    "ImportRunItem",
     "Organisation",
     "OrganisationRole",
     "Profession",
+    "ProposedAssignment",
     "ProtectedIdentity",
     "School",
     "SchoolClass",
     "SchoolType",
+    "SourceLink",
     "StaffMember",
     "Student",
 ]

@@ -74,6 +74,7 @@ class GuardianRecord:
     phone: str = ""
     email: str = ""
     protected_identity: str = ""
+    birth_date: datetime.date | None = None  # needed when identity is a temporary number
     row: int | None = None
 
 
