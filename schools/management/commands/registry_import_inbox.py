@@ -1,7 +1,6 @@
 """Import every CSV file in the inbox folder (settings.REGISTRY_IMPORT_INBOX): one subfolder
 per organisation number; each file is moved to ``done/`` (or ``failed/``) once handled."""
 
-import os
 from pathlib import Path
 
 from django.conf import settings
@@ -24,9 +23,7 @@ class Command(BaseCommand):
     help = "Importerar alla CSV-filer i inkorgen REGISTRY_IMPORT_INBOX (en mapp per huvudman)."
 
     def handle(self, *args, **options):
-        inbox = getattr(settings, "REGISTRY_IMPORT_INBOX", None)
-        if inbox is None:
-            inbox = os.environ.get("REGISTRY_IMPORT_INBOX", "")
+        inbox = settings.REGISTRY_IMPORT_INBOX
         if not inbox:
             self.stdout.write("REGISTRY_IMPORT_INBOX är inte satt: ingen import.")
             return
