@@ -270,3 +270,20 @@ def build_world() -> World:
     )
     world.student_content_type = ContentType.objects.get_for_model(student_a)
     return world
+
+
+def add_journal_template_objects(world: World) -> None:
+    """Organisation A's own template: version 1 published, version 2 a draft with a keyword."""
+    from journal.models import DocumentTemplate, Keyword, TemplateVersion
+
+    template = DocumentTemplate.objects.create(
+        organisation=world.org_a, area="EMI", code="matris-mall", name="Matrismall"
+    )
+    TemplateVersion.objects.create(
+        template=template, number=1, status="published", published_at=timezone.now()
+    )
+    draft = TemplateVersion.objects.create(template=template, number=2)
+    Keyword.objects.create(
+        version=draft, order=1, code="anamnes", label="Anamnes", vips_heading="anamnes"
+    )
+    world.objects.update({"journal_documenttemplate": template, "journal_templateversion": draft})

@@ -48,6 +48,7 @@ from tests.matrix_world import (
     ROLES,
     STAFF_ROLES,
     World,
+    add_journal_template_objects,
     build_world,
 )
 
@@ -284,6 +285,28 @@ def report_pages() -> dict:
     }
 
 
+def code_list_pages(*, simple_history: bool = False) -> dict:
+    """Code lists (journal.admin_codes): installation-wide reference data, not an
+    organisation's. Every organisation's registry admin views them; nobody adds, changes or
+    deletes them here; the log reviewer holds no registry role."""
+    view = {RA: OK, RB: OK, LR: FORBIDDEN}
+    refused = {RA: FORBIDDEN, RB: FORBIDDEN, LR: FORBIDDEN}
+    pages = {
+        "changelist": view,
+        "add": refused,
+        "change": view,
+        "history": view,
+        "delete": refused,
+    }
+    if simple_history:
+        pages["simple_history"] = view
+    return pages
+
+
+def activate_code_list_version(w: World) -> dict:
+    return {"action": "activate", "_selected_action": [w.objects["journal_codelistversion"].pk]}
+
+
 def registry_csv_upload(w: World) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -372,6 +395,44 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
     ),
     AdminModel("schools", "importrunitem", report_pages()),
     AdminModel("schools", "proposedassignment", report_pages()),
+    # Journal templates (journal.admin): registry admins see the national defaults and their own
+    # organisation's; the world's objects are A's template and its draft version 2.
+    AdminModel("journal", "documenttemplate", registry_pages()),
+    AdminModel(
+        "journal",
+        "templateversion",
+        registry_pages(add=FORBIDDEN),  # drafts come from "Skapa ny version" only
+        extra={
+            "admin:journal_templateversion_publish": (
+                Probe(
+                    admin_by(
+                        {RA: to("admin:journal_templateversion_change"), RB: ABSENT, LR: FORBIDDEN}
+                    ),
+                    method="post",
+                    args=pk("journal_templateversion"),
+                    note="the draft is published",
+                ),
+                Probe(
+                    admin_by(dict.fromkeys(STAFF_ROLES, NOT_ALLOWED)),
+                    args=pk("journal_templateversion"),
+                ),
+            ),
+            "admin:journal_templateversion_new_version": (
+                Probe(
+                    admin_by(
+                        {RA: to("admin:journal_templateversion_change"), RB: ABSENT, LR: FORBIDDEN}
+                    ),
+                    method="post",
+                    args=pk("journal_templateversion"),
+                    note="refused with a message: the template has a draft already",
+                ),
+                Probe(
+                    admin_by(dict.fromkeys(STAFF_ROLES, NOT_ALLOWED)),
+                    args=pk("journal_templateversion"),
+                ),
+            ),
+        },
+    ),
     AdminModel(
         "elevhalsa",
         "user",
@@ -416,6 +477,25 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         "logseal",
         closed_pages(reviewer={"changelist": OK, "change": OK, "history": OK}),
     ),
+    # Code lists (journal.admin_codes): read-only; "Aktivera" needs its own permission, which
+    # no role here holds, so the POST changes nothing (tests/journal/test_codes_admin.py).
+    AdminModel(
+        "journal",
+        "codelistversion",
+        code_list_pages(simple_history=True),
+        extra={
+            "admin:journal_codelistversion_changelist": (
+                Probe(admin_by({RA: OK, RB: OK, LR: FORBIDDEN})),
+                Probe(
+                    admin_by({RA: OK, RB: OK, LR: FORBIDDEN}),
+                    method="post",
+                    data=activate_code_list_version,
+                    note="Aktivera without the permission: not offered, nothing switched",
+                ),
+            ),
+        },
+    ),
+    AdminModel("journal", "code", code_list_pages()),
 )
 
 
@@ -582,7 +662,22 @@ def run_cell(clients: Clients, key: str, index: int, role: str) -> str | None:
 def world(db):
     world = build_world()
     add_registry_import_objects(world)
+    add_journal_template_objects(world)
+    add_code_list_objects(world)
     return world
+
+
+def add_code_list_objects(world: World) -> None:
+    """One KVÅ version (active) with two codes."""
+    from journal.services.codes import code_list_load
+
+    data = "kod\ttitel\nDV111\tEnkla råd om tobaksbruk\nDV112\tRådgivande samtal\n".encode()
+    version = code_list_load(
+        system="kva", data=data, source_name="kva-matris.txt", activate=True
+    ).version
+    world.objects.update(
+        {"journal_codelistversion": version, "journal_code": version.codes.order_by("code")[0]}
+    )
 
 
 def add_registry_import_objects(world: World) -> None:

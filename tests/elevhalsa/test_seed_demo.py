@@ -226,3 +226,11 @@ def test_refuses_to_take_over_an_existing_account(db, settings):
         call_command("seed_demo", students=5)
     assert User.objects.get(username="psykolog").check_password("own-secret-password")
     assert not Organisation.objects.exists()
+
+
+def test_sample_code_lists_are_loaded_and_active(seeded):
+    from journal.models import CodeSystem
+    from journal.models.codes import code_lookup
+
+    assert code_lookup(CodeSystem.ICD10SE, "Z00.1") is not None
+    assert code_lookup(CodeSystem.KVA, "DV111") is not None

@@ -11,6 +11,7 @@ any other write.
 from __future__ import annotations
 
 import datetime
+import io
 import math
 import random
 import time
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -63,6 +65,10 @@ CHANGE_REASON = "Demodata (seed_demo)"
 
 CLASS_SIZE = 25
 BATCH_SIZE = 2000
+SAMPLE_CODE_LISTS = [
+    ("kva", "kva-sample.txt", "KVÅ (exempel)"),
+    ("icd10se", "icd10se-sample.txt", "ICD-10-SE (exempel)"),
+]
 CHUNK_SIZE = 5000  # students generated and written at a time, to keep memory flat
 MAX_CLASS_MULTIPLIER = (
     4  # the named schools grow to this many times their classes, then more schools
@@ -375,6 +381,7 @@ class Command(BaseCommand):
                 "DEBUG är av: demodata skapar konton med ett publicerat lösenord. "
                 "Kör med --allow-without-debug om detta verkligen är en demoserver."
             )
+        self.load_sample_code_lists()
         if Organisation.objects.filter(organisation_number=DEMO_ORGANISATION_NUMBER).exists():
             self.stdout.write("Demodata finns redan; inget ändrades.")
             self.write_logins()
@@ -395,6 +402,18 @@ class Command(BaseCommand):
         with transaction.atomic():
             counts = self.seed(students)
         self.write_summary(counts, students, seed, time.monotonic() - started)
+
+    def load_sample_code_lists(self) -> None:
+        """The committed KVÅ and ICD-10-SE samples (idempotent: a loaded file is skipped)."""
+        for system, name, label in SAMPLE_CODE_LISTS:
+            call_command(
+                "load_codes",
+                str(settings.BASE_DIR / "journal" / "data" / name),
+                system=system,
+                label=label,
+                activate=True,
+                stdout=io.StringIO(),
+            )
 
     # --- writing --------------------------------------------------------------------------
 
