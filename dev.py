@@ -23,19 +23,6 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed-from"
 
-DEMO_LOGINS = """
-Demo logins (password for all: elevhalsa-demo)
-  skolskoterska.bjork     school nurse, Björkskolan (F–6)
-  skolskoterska.ek        school nurse, Ekskolan (7–9) and Lindgymnasiet
-  skollakare              school doctor, the three municipal schools
-  psykolog                school psychologist, Björkskolan and Ekskolan
-  registeradmin           registry admin: http://127.0.0.1:8000/admin/
-  loggranskare            log reviewer
-  skolskoterska.friskola  school nurse at the independent school
-Second factor: .venv/bin/python manage.py demo_totp USERNAME prints the current code
-(or add the TOTP key ELEVHALSADEMOKEYNOTFORPRODUCTION to an authenticator app).
-"""
-
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> None:
     result = subprocess.run([str(a) for a in args], cwd=ROOT, env=env, check=False)
@@ -67,14 +54,15 @@ def demo(args: list[str]) -> None:
     ensure_environment()
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "elevhalsa.settings.base"}
     manage("migrate", "--no-input", "-v", "0", env=env)
-    manage("seed_demo", env=env)
-    print(DEMO_LOGINS, flush=True)
+    manage("seed_demo", env=env)  # prints the demo logins, also when the data exists
+    address = args[0] if args else "127.0.0.1:8000"
+    print(f"Serving http://{address} — demo logins above and in README.md", flush=True)
     # Periodic jobs run in the background while the demo serves, as cron would in production.
     jobs = subprocess.Popen(
         [str(PYTHON), str(ROOT / "manage.py"), "run_due_jobs", "--loop", "300"], cwd=ROOT, env=env
     )
     try:
-        manage("runserver", *(args or ["127.0.0.1:8000"]), env=env)
+        manage("runserver", address, *args[1:], env=env)
     except KeyboardInterrupt:
         pass
     finally:
