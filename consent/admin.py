@@ -23,6 +23,7 @@ from schools.admin_base import (
     AccessLoggedAdminMixin,
     ReadOnlyAdminMixin,
     admin_organisation_id,
+    holds_admin_role,
 )
 from schools.models import Enrolment, OrganisationRole, School
 
@@ -32,24 +33,7 @@ LOG_RECORD_TYPE = "accesslog"
 
 
 def is_log_reviewer(request: HttpRequest) -> bool:
-    """A superuser, or a staff user holding the log reviewer role (cached for the request)."""
-    cached = getattr(request, "_is_log_reviewer", None)
-    if cached is None:
-        user = request.user
-        member = getattr(user, "staff_member", None)
-        cached = bool(
-            user.is_active
-            and user.is_staff
-            and (
-                user.is_superuser
-                or (
-                    member is not None
-                    and member.roles.filter(role=OrganisationRole.Role.LOG_REVIEWER).exists()
-                )
-            )
-        )
-        request._is_log_reviewer = cached
-    return cached
+    return holds_admin_role(request, OrganisationRole.Role.LOG_REVIEWER)
 
 
 class ReadOnlyReviewAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):

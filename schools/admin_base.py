@@ -323,6 +323,24 @@ class AccessLoggedAdminMixin:
         return super().change_view(request, object_id, form_url, extra_context)
 
 
+def holds_admin_role(request, role: str) -> bool:
+    """A superuser, or an active staff user holding ``role`` in her organisation; asked once
+    per request and role (admin pages ask it for every model on the page)."""
+    cache = request.__dict__.setdefault("_admin_roles", {})
+    if role not in cache:
+        user = request.user
+        member = getattr(user, "staff_member", None)
+        cache[role] = bool(
+            user.is_active
+            and user.is_staff
+            and (
+                user.is_superuser
+                or (member is not None and member.roles.filter(role=role).exists())
+            )
+        )
+    return cache[role]
+
+
 class ReadOnlyAdminMixin:
     """Rows written by the system (logs, job runs, auth events): viewable, never added, changed,
     deleted or acted on by hand."""

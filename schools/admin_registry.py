@@ -35,6 +35,7 @@ from .admin_base import (
     ReadOnlyAdminMixin,
     ScopedRelatedFieldListFilter,
     admin_organisation,
+    holds_admin_role,
 )
 from .identity import mask_identity_numbers
 from .models import Organisation, OrganisationRole
@@ -49,24 +50,7 @@ PREVIEW_ROWS_SHOWN = 20
 
 
 def is_registry_admin(request) -> bool:
-    """A superuser, or staff holding the registry-admin role in her organisation."""
-    cached = getattr(request, "_is_registry_admin", None)
-    if cached is None:
-        user = request.user
-        member = getattr(user, "staff_member", None)
-        cached = bool(
-            user.is_active
-            and user.is_staff
-            and (
-                user.is_superuser
-                or (
-                    member is not None
-                    and member.roles.filter(role=OrganisationRole.Role.REGISTRY_ADMIN).exists()
-                )
-            )
-        )
-        request._is_registry_admin = cached
-    return cached
+    return holds_admin_role(request, OrganisationRole.Role.REGISTRY_ADMIN)
 
 
 class RegistryAdminOnlyMixin(OrganisationScopedMixin):
