@@ -148,6 +148,14 @@ def decide(user, action: Action | str, student: Student, record=None) -> Decisio
     return _decision(annotated, user, action, record)
 
 
+def _parse_public_id(public_id) -> uuid.UUID | None:
+    """A tampered or malformed id is simply unknown (404), never an error."""
+    try:
+        return uuid.UUID(str(public_id))
+    except ValueError:
+        return None
+
+
 def get_student_or_404(
     user,
     public_id,
@@ -169,10 +177,7 @@ def get_student_or_404(
     action = Action(action)
     student = None
     if _authenticated(user):
-        try:
-            public_id = uuid.UUID(str(public_id))
-        except ValueError:
-            public_id = None
+        public_id = _parse_public_id(public_id)
         if public_id is not None:
             students = Student.objects.filter(public_id=public_id)
             student = _annotate_decision(students, user).first()
@@ -220,10 +225,7 @@ def get_lookup_student_or_404(
     ``eligible`` for the step, the id is unknown, or the student is outside her organisation."""
     student = None
     if _authenticated(user):
-        try:
-            public_id = uuid.UUID(str(public_id))
-        except ValueError:
-            public_id = None
+        public_id = _parse_public_id(public_id)
         if public_id is not None:
             w = _when(user)
             in_scope = Enrolment.objects.filter(
