@@ -25,16 +25,30 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 APPEND_ONLY_FUNCTION = "elevhalsa_refuse_change"
 
 _protected_tables: set[str] = set()
+_no_delete_tables: set[str] = set()
+
+
+def _table(table_or_model) -> str:
+    return table_or_model if isinstance(table_or_model, str) else table_or_model._meta.db_table
 
 
 def protect_table(table_or_model) -> None:
     """Register a table (name or model) whose rows the application may only add and read."""
-    table = table_or_model if isinstance(table_or_model, str) else table_or_model._meta.db_table
-    _protected_tables.add(table)
+    _protected_tables.add(_table(table_or_model))
+
+
+def protect_table_from_delete(table_or_model) -> None:
+    """Register a table whose rows the application may add, read and update (a trigger decides
+    which updates: a draft entry, not a signed one) but never delete."""
+    _no_delete_tables.add(_table(table_or_model))
 
 
 def protected_tables() -> list[str]:
     return sorted(_protected_tables)
+
+
+def no_delete_tables() -> list[str]:
+    return sorted(_no_delete_tables - _protected_tables)
 
 
 def role_exists(connection, role: str) -> bool:
@@ -66,6 +80,11 @@ def grant_app_role(using: str = "default", role: str | None = None) -> bool:
         statements += [
             f"REVOKE UPDATE, DELETE, TRUNCATE ON {quote(table)} FROM {quote(role)}"
             for table in protected_tables()
+            if table in existing
+        ]
+        statements += [
+            f"REVOKE DELETE, TRUNCATE ON {quote(table)} FROM {quote(role)}"
+            for table in no_delete_tables()
             if table in existing
         ]
         for statement in statements:
