@@ -263,3 +263,13 @@ RECORDS_OFFICER_ACCESS_HOURS = env_int("RECORDS_OFFICER_ACCESS_HOURS", 4)
 # A folder the job `registry_import_inbox` imports CSV files from (moved to done/ afterwards);
 # empty: the job does nothing.
 REGISTRY_IMPORT_INBOX = env_str("REGISTRY_IMPORT_INBOX", "")
+
+# --- Journal (journal app) ------------------------------------------------------------------------
+# A draft older than this many days is locked: no more edits, still signable by its author.
+JOURNAL_DRAFT_LOCK_DAYS = env_int("JOURNAL_DRAFT_LOCK_DAYS", 14)
+# Printing an entry or a record copy asks for a reason; mandatory unless turned off (R-PRT-1).
+JOURNAL_PRINT_REASON_REQUIRED = env_bool("JOURNAL_PRINT_REASON_REQUIRED", True)
+# Scanned attachments: stored here, outside the web root and the static files, served only
+# through the attachment view (policy and access log).
+JOURNAL_ATTACHMENT_ROOT = env_str("JOURNAL_ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments"))
+JOURNAL_ATTACHMENT_MAX_BYTES = env_int("JOURNAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)

@@ -15,3 +15,8 @@ STORAGES = {
 }
 WHITENOISE_AUTOREFRESH = True
 WHITENOISE_USE_FINDERS = True
+
+# Attachments go to a throw-away folder per test run, never into the checkout.
+import tempfile  # noqa: E402
+
+JOURNAL_ATTACHMENT_ROOT = tempfile.mkdtemp(prefix="elevhalsa-test-attachments-")

@@ -1,15 +1,40 @@
 """The journal's models, one module per concept."""
 
+from .attachments import Attachment, AttachmentType  # scanned paper on an entry
 from .codes import Code, CodeListVersion, CodeSystem  # code lists (KVÅ, ICD-10-SE)
+from .copies import RecordCopy  # printouts and record copies, with their reasons
+from .entries import (  # entries and their child rows
+    ContactType,
+    EntryCode,
+    EntryMark,
+    EntryStatus,
+    ImmutableRecordError,
+    JournalEntry,
+    KeywordValue,
+    MarkKind,
+)
 from .templates import DocumentTemplate, Keyword, KeywordKind, TemplateVersion, VipsHeading
+from .vision import VisionResult  # bound record: visual acuity
 
 __all__ = [
+    "Attachment",
+    "AttachmentType",
     "Code",
     "CodeListVersion",
     "CodeSystem",
+    "ContactType",
     "DocumentTemplate",
+    "EntryCode",
+    "EntryMark",
+    "EntryStatus",
+    "ImmutableRecordError",
+    "JournalEntry",
     "Keyword",
     "KeywordKind",
+    "KeywordValue",
+    "MarkKind",
+    "RecordCopy",
     "TemplateVersion",
     "VipsHeading",
+    "VisionResult",
 ]

@@ -1,0 +1,133 @@
+"""The journal's face of the one access policy (``consent.policy``).
+
+``ENTRY_SPEC`` and ``ATTACHMENT_SPEC`` tell the policy how entries and attachments tie to a
+student, an area, an organisation and an author; every journal queryset a view shows goes
+through ``visible_entries`` (the record filter), and every view opens an entry with
+``get_entry_or_404``, which decides, logs one row (or a refused one) and answers 404 outside
+what the user may see.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db.models import Q
+from django.http import Http404
+
+from consent.accesslog import Access, AccessAction, log_accesses, request_location
+from consent.policy import Action, RecordSpec, get_student_or_404, record_filter
+
+from .models import Attachment, JournalEntry
+
+ENTRY_SPEC = RecordSpec(
+    student_path="student",
+    area_field="area",
+    organisation_field="organisation",
+    kind="entry",
+    author_field="author",
+)
+ATTACHMENT_SPEC = RecordSpec(
+    student_path="entry__student",
+    area_field="entry__area",
+    organisation_field="entry__organisation",
+    kind="entry",
+    author_field="entry__author",
+)
+
+
+def visible_entries(user, *, action: Action | str = Action.READ):
+    """Entries the user may ``action`` (drafts of colleagues included, read-only)."""
+    return JournalEntry.objects.filter(record_filter(user, ENTRY_SPEC, action=action))
+
+
+def acting_on_entries(user, action: Action | str):
+    """Entries the user may ``action`` *and* see: a reason that allows writing without reading
+    (a student who recently left: new notes only) opens no one else's entry — to correct or
+    mark an entry she must be able to read it, or have written it."""
+    entries = visible_entries(user, action=action)
+    if Action(action) == Action.READ:
+        return entries
+    readable = record_filter(user, ENTRY_SPEC, action=Action.READ)
+    return entries.filter(readable | Q(author_id=user.pk))
+
+
+def visible_attachments(user, *, action: Action | str = Action.READ):
+    return Attachment.objects.filter(record_filter(user, ATTACHMENT_SPEC, action=action))
+
+
+def _parse(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _refuse(request, record=None, student=None):
+    log_accesses(
+        [
+            Access(
+                user=request.user,
+                student=student,
+                action=AccessAction.REFUSED,
+                record_type=record._meta.label_lower if record is not None else "",
+                record_id=str(record.pk) if record is not None else "",
+                **request_location(request),
+            )
+        ]
+    )
+    raise Http404
+
+
+def get_entry_or_404(
+    request,
+    entry_id,
+    *,
+    action: Action | str = Action.READ,
+    log_action: AccessAction | str | None = None,
+    queryset=None,
+) -> JournalEntry:
+    """The entry, with ``entry.student`` opened through the policy (header data and
+    ``student.access``) and one access-log row; a refused row and 404 when the entry is unknown
+    or outside the record filter for ``action``, 403 when the student is visible but the action
+    is not allowed."""
+    public_id = _parse(entry_id)
+    base = queryset if queryset is not None else JournalEntry.objects.all()
+    entry = None
+    if public_id is not None and request.user.is_authenticated:
+        entry = base.filter(public_id=public_id).select_related("student").first()
+    if entry is None:
+        _refuse(request)
+    if not acting_on_entries(request.user, action).filter(pk=entry.pk).exists():
+        _refuse(request, entry, entry.student)
+    entry.student = get_student_or_404(
+        request.user,
+        entry.student.public_id,
+        action=action,
+        request=request,
+        record=entry,
+        log_action=log_action,
+    )
+    return entry
+
+
+def get_attachment_or_404(request, attachment_id) -> Attachment:
+    """An attachment the user may read, logged as a view of its student; 404 otherwise."""
+    public_id = _parse(attachment_id)
+    attachment = None
+    if public_id is not None and request.user.is_authenticated:
+        attachment = (
+            Attachment.objects.filter(public_id=public_id).select_related("entry__student").first()
+        )
+    if attachment is None:
+        _refuse(request)
+    if not visible_attachments(request.user).filter(pk=attachment.pk).exists():
+        _refuse(request, attachment, attachment.entry.student)
+    get_student_or_404(
+        request.user,
+        attachment.entry.student.public_id,
+        action=Action.READ,
+        request=request,
+        record=attachment,
+        header=False,
+    )
+    return attachment
