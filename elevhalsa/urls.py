@@ -16,4 +16,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("schools.urls")),
     path("", include("consent.urls")),  # access steps: lookup, emergency, records officer
+    path("", include("journal.urls")),
 ]
