@@ -287,3 +287,30 @@ def add_journal_template_objects(world: World) -> None:
         version=draft, order=1, code="anamnes", label="Anamnes", vips_heading="anamnes"
     )
     world.objects.update({"journal_documenttemplate": template, "journal_templateversion": draft})
+
+
+def add_journal_entry_objects(world: World) -> None:
+    """Journal entries by the nurse here about student_a: a signed åk 4 visit and a complete
+    draft with a scanned attachment (a tiny PNG)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from journal.services.attachments import attachment_add
+    from tests.journal.factories import make_entry
+
+    nurse = world.users[NURSE_HERE]
+    signed = make_entry(nurse, world.student_a, sign=True, school=world.school_a)
+    draft = make_entry(nurse, world.student_a, school=world.school_a)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    attachment = attachment_add(
+        entry=draft,
+        by=nurse,
+        uploaded_file=SimpleUploadedFile("samtycke.png", png, content_type="image/png"),
+        document_type="consent",
+    )
+    world.objects.update(
+        {
+            "journal_entry_signed": signed,
+            "journal_entry_draft": draft,
+            "journal_attachment": attachment,
+        }
+    )

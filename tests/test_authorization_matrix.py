@@ -38,9 +38,13 @@ from tests.matrix_world import (
     ANONYMOUS,
     CARE_HERE,
     CLINICIANS_A,
+    DOCTOR,
+    EMERGENCY,
     FAMILY_NAME,
     LOG_REVIEWER,
+    NURSE_HERE,
     ORGANISATION_A_STAFF,
+    PSYCHOLOGIST,
     READERS,
     RECORDS_OFFICER,
     REGISTRY_ADMIN,
@@ -48,6 +52,7 @@ from tests.matrix_world import (
     ROLES,
     STAFF_ROLES,
     World,
+    add_journal_entry_objects,
     add_journal_template_objects,
     build_world,
 )
@@ -60,7 +65,18 @@ ABSENT = "absent"
 NOT_FOUND = "404"
 FORBIDDEN = "403"
 NOT_ALLOWED = "405"
-OUTCOMES = {OK, SHOWS, LOGIN, ADMIN_LOGIN, ABSENT, NOT_FOUND, FORBIDDEN, NOT_ALLOWED}
+REFUSED_SHOWS = "400 shows"  # a refusal on a page about her, for a role that may read her record
+OUTCOMES = {
+    OK,
+    SHOWS,
+    LOGIN,
+    ADMIN_LOGIN,
+    ABSENT,
+    NOT_FOUND,
+    FORBIDDEN,
+    NOT_ALLOWED,
+    REFUSED_SHOWS,
+}
 
 
 def to(url_name: str) -> str:
@@ -127,7 +143,8 @@ REASON = {"reason_text": "Akut: eleven har svimmat och behöver vård nu.", "con
 SIGNED_IN = by(OK, {ANONYMOUS: LOGIN})
 
 SITE: dict[str, tuple[Probe, ...]] = {
-    "home": (Probe(SIGNED_IN),),
+    # The nurse here has an unsigned note about student_a: her start page lists it.
+    "home": (Probe(by(OK, {ANONYMOUS: LOGIN, NURSE_HERE: SHOWS})),),
     "login": (Probe(by(to("home"), {ANONYMOUS: OK})),),
     "logout": (
         Probe(by(to("login")), method="post"),
@@ -217,6 +234,165 @@ SITE: dict[str, tuple[Probe, ...]] = {
         ),
         Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=student_id),
     ),
+}
+
+# --- The journal ----------------------------------------------------------------------------------
+
+# The EMI record of student_a: her care relation's nurse and doctor, and the nurse on emergency
+# access. The psychologist (EPI) sees that the student exists, not the medical entries.
+EMI_READERS = (NURSE_HERE, DOCTOR, EMERGENCY)
+NOT_HERE = by(NOT_FOUND, {ANONYMOUS: LOGIN})
+
+
+def entry(key: str) -> Callable[[World], list]:
+    return lambda w: [w.objects[key].public_id]
+
+
+SIGNED, DRAFT = entry("journal_entry_signed"), entry("journal_entry_draft")
+PRINT_REASON = {"reason": "Begäran om journalkopia från vårdnadshavare."}
+
+
+def start_entry(w: World) -> dict:
+    from tests.journal.factories import published
+
+    return {
+        "template_version": published().pk,
+        "contact_type": "visit",
+        "contact_at": "2026-01-15T10:00",
+    }
+
+
+JOURNAL: dict[str, tuple[Probe, ...]] = {
+    "journal:record": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+        Probe(
+            NOT_HERE,
+            args=lambda w: ["00000000-0000-4000-8000-000000000000"],
+            note="a guessed id",
+        ),
+    ),
+    "journal:entry-new": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+        Probe(
+            by(
+                NOT_FOUND,
+                {ANONYMOUS: LOGIN, EMI_READERS: to("journal:entry-edit"), PSYCHOLOGIST: SHOWS},
+            ),
+            method="post",
+            args=student_id,
+            data=start_entry,
+            note="an EMI template: the psychologist gets the form back with an error",
+        ),
+    ),
+    "journal:record-copy": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}),
+            method="post",
+            args=student_id,
+            data=lambda w: PRINT_REASON,
+            note="the PDF names her",
+        ),
+    ),
+    "journal:entry-detail": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=SIGNED),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}),
+            args=DRAFT,
+            note="a colleague's draft: read-only, osignerad",
+        ),
+    ),
+    "journal:entry-history": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=SIGNED),
+    ),
+    "journal:entry-edit": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, NURSE_HERE: SHOWS, (DOCTOR, EMERGENCY): FORBIDDEN}),
+            args=DRAFT,
+        ),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: FORBIDDEN}),
+            method="post",
+            args=SIGNED,
+            data=lambda w: {
+                "action": "save",
+                "kw-anamnes": "Ändrad i efterhand",
+                "lock_version": 9,
+            },
+            note="a crafted POST to a signed entry",
+        ),
+    ),
+    "journal:entry-sign": (
+        Probe(
+            by(
+                NOT_FOUND,
+                {
+                    ANONYMOUS: LOGIN,
+                    NURSE_HERE: to("journal:entry-detail"),
+                    (DOCTOR, EMERGENCY): FORBIDDEN,
+                },
+            ),
+            method="post",
+            args=DRAFT,
+            data=lambda w: {"lock_version": w.objects["journal_entry_draft"].lock_version},
+            note="only the author signs",
+        ),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=DRAFT),
+    ),
+    "journal:entry-correct": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=SIGNED),
+        Probe(
+            by(
+                NOT_FOUND,
+                {
+                    ANONYMOUS: LOGIN,
+                    NURSE_HERE: to("journal:entry-edit"),
+                    (DOCTOR, EMERGENCY): REFUSED_SHOWS,
+                },
+            ),
+            method="post",
+            args=SIGNED,
+            data=lambda w: {"reason": "Fel längd angavs."},
+            note="the nurse starts the correction; then it is hers until signed",
+        ),
+    ),
+    "journal:entry-mark": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: to("journal:entry-detail")}),
+            method="post",
+            args=SIGNED,
+            data=lambda w: {"kind": "disputed", "active": "1", "reason": "Eleven bestrider."},
+        ),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=SIGNED),
+    ),
+    "journal:attachment-add": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, NURSE_HERE: SHOWS, (DOCTOR, EMERGENCY): FORBIDDEN}),
+            args=DRAFT,
+        ),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: FORBIDDEN}),
+            args=SIGNED,
+            note="nothing is attached to a signed entry",
+        ),
+    ),
+    "journal:attachment-download": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: OK}),
+            args=lambda w: [w.objects["journal_attachment"].public_id],
+        ),
+    ),
+    "journal:entry-print": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=SIGNED),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}),
+            method="post",
+            args=SIGNED,
+            data=lambda w: PRINT_REASON,
+            note="the PDF names her",
+        ),
+    ),
+    "journal:my-drafts": (Probe(by(OK, {ANONYMOUS: LOGIN, NURSE_HERE: SHOWS})),),
 }
 
 # --- The admin ------------------------------------------------------------------------------------
@@ -559,7 +735,7 @@ ADMIN_SITE: dict[str, tuple[Probe, ...]] = {
     ),
 }
 
-MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **ADMIN_SITE}
+MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **JOURNAL, **ADMIN_SITE}
 for _model in ADMIN_MODELS:
     MATRIX.update(_admin_model_probes(_model))
 
@@ -599,7 +775,13 @@ def outcome_error(response, expected: str, world: World) -> str | None:
     location = response.get("Location", "")
     body = b"".join(response.streaming_content) if response.streaming else response.content
     text = body.decode(errors="replace")
+    if response.get("Content-Type", "").startswith("application/pdf"):
+        text = pdf_text(body)  # the words of a (compressed) PDF, to check for her name
     got = f"{status} {location}".strip()
+    if expected == REFUSED_SHOWS:
+        if status != 400:
+            return f"got {got}"
+        return None if FAMILY_NAME in text else "400, but the page does not name the student"
     if expected == SHOWS:
         if not 200 <= status < 300:
             return f"got {got}"
@@ -623,6 +805,15 @@ def outcome_error(response, expected: str, world: World) -> str | None:
         return None if name == "admin:index" else f"got {got}"
     assert expected.startswith("→"), expected
     return None if name == expected[1:] else f"got {got}"
+
+
+def pdf_text(body: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(body))
+    return "\n".join(page.extract_text() for page in reader.pages) + str(reader.metadata)
 
 
 def request(client, probe: Probe, key: str, world: World):
@@ -664,6 +855,7 @@ def world(db):
     add_registry_import_objects(world)
     add_journal_template_objects(world)
     add_code_list_objects(world)
+    add_journal_entry_objects(world)
     return world
 
 

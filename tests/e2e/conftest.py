@@ -50,3 +50,41 @@ def page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.fixture
+def console_errors(page):
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    return errors
+
+
+def log_in(page, username):
+    """Sign in through the pages, second factor included (users from tests/conftest.py)."""
+    from elevhalsa.auth.demo import current_code, give_demo_device
+    from elevhalsa.models import User
+
+    device = give_demo_device(User.objects.get(username=username))
+    page.goto("/konto/logga-in/")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill("demo-losen-123")
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_label("Kod").fill(current_code(device))  # the second factor
+    page.get_by_role("button", name="Fortsätt").click()
+    page.get_by_role("heading", name="Mina skolor").wait_for()
+
+
+@pytest.fixture(autouse=True)
+def national_templates(transactional_db):
+    """A live-server test flushes the database afterwards, and with it the rows data migrations
+    wrote (the national default templates): put them back (the loader skips existing ones)."""
+    from importlib import import_module
+
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    migration = ("journal", "0002_default_templates")
+    # The models as that migration saw them: no custom save() refusing published versions.
+    state = MigrationLoader(connection).project_state(migration, at_end=True)
+    import_module("journal.migrations.0002_default_templates").load(state.apps, None)

@@ -3,31 +3,11 @@ and the language switch and logout work without JavaScript."""
 
 import pytest
 
-from elevhalsa.auth.demo import current_code, give_demo_device
-from elevhalsa.models import User
+from tests.e2e.conftest import log_in
 
 pytestmark = pytest.mark.browser
 
 JAVASCRIPT_OFF = {"java_script_enabled": False}
-
-
-@pytest.fixture
-def console_errors(page):
-    errors: list[str] = []
-    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    return errors
-
-
-def log_in(page, username):
-    device = give_demo_device(User.objects.get(username=username))
-    page.goto("/konto/logga-in/")
-    page.get_by_label("Användarnamn").fill(username)
-    page.get_by_label("Lösenord").fill("demo-losen-123")
-    page.get_by_role("button", name="Logga in").click()
-    page.get_by_label("Kod").fill(current_code(device))  # the second factor
-    page.get_by_role("button", name="Fortsätt").click()
-    page.get_by_role("heading", name="Mina skolor").wait_for()
 
 
 def test_pages_load_bootstrap_with_no_csp_violation(page, console_errors, nurse_a, student_a):
