@@ -30,6 +30,7 @@ from simple_history.utils import bulk_create_with_history
 from consent.groups import ensure_log_reviewer_group
 from elevhalsa.auth.demo import DEMO_TOTP_SECRET, give_demo_device
 from elevhalsa.models import User
+from journal.demo import create_demo_entries
 from schools import demo_names
 from schools.groups import ensure_registry_admin_group
 from schools.identity import LegalSex, generate_identity_number, luhn_check_digit
@@ -480,6 +481,7 @@ class Command(BaseCommand):
 
         self.create_staff(municipality, independent, schools)
         counts = self.create_students(students, classes, schools)
+        counts.update(journal_entries=create_demo_entries())
         counts.update(organisations=2, schools=len(schools), classes=len(classes), staff=len(STAFF))
         return counts
 
@@ -708,7 +710,8 @@ class Command(BaseCommand):
             f"  {students} elever: {counts['coordination']} med samordningsnummer, "
             f"{counts['reserve']} med reservnummer, {protected} med skyddade personuppgifter, "
             f"{counts['trustees']} med god man\n"
-            f"  {counts['guardians']} vårdnadshavare och gode män"
+            f"  {counts['guardians']} vårdnadshavare och gode män\n"
+            f"  {counts['journal_entries']} journalanteckningar (Björkskolan, åk 4 och F)"
         )
         self.write_logins()
 

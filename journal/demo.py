@@ -1,0 +1,147 @@
+"""Demo journal entries for ``seed_demo``: a few students at Björkskolan get what a nurse,
+the school doctor and the psychologist would have written — a signed åk 4 visit, a förskoleklass
+visit with a flagged eye (a bound vision result), a corrected note, a note shared with the
+guardians, an open draft, a locked one and a psychologist's talk. Written through the services,
+so they carry history like any other note."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.utils import timezone
+
+from elevhalsa.models import User
+from schools.models import Student
+
+from .models import JournalEntry, MarkKind, TemplateVersion
+from .services.entries import (
+    entry_save_draft,
+    entry_sign,
+    entry_start,
+    entry_start_correction,
+    mark_set,
+)
+
+AK4 = {
+    "halsoformular": "Inkommen och genomgången",
+    "anamnes": "Mår bra. Trivs i klassen och har kompisar.",
+    "halsosamtal": "Pratade om sömn och skärmtid på kvällen.",
+    "levnadsvanor": "Äter frukost, fotboll två kvällar i veckan.",
+    "langd": "141.5",
+    "vikt": "34.0",
+    "rygg": "Utan anmärkning",
+    "bedomning": "Frisk elev som växer enligt sin kurva.",
+    "atgard": "Inga åtgärder.",
+    "information-given": "Eleven informerad om resultatet; brev till vårdnadshavare.",
+}
+FKLASS = {
+    "halsoformular": "Inkommen och genomgången",
+    "langd": "117.0",
+    "vikt": "21.0",
+    "syn-vanster": "1.0",
+    "syn-hoger": "0.6",
+    "horsel": "Utan anmärkning",
+    "bedomning": "Nedsatt synskärpa höger öga.",
+    "atgard": "Ny synkontroll om fyra veckor; vid kvarstående nedsättning remiss till "
+    "ögonmottagning.",
+}
+PHONE = {
+    "kontakt-med": "Vårdnadshavare",
+    "kontaktorsak": "Frågor om huvudvärk efter skoldagen.",
+    "bedomning": "Troligen för lite vätska och mat under dagen.",
+    "atgard": "Råd om frukost och vattenflaska. Återkommer vid behov.",
+}
+PSYCHOLOGIST_TALK = {
+    "samtalsorsak": "Oro inför prov, enligt mentor.",
+    "samtalet": "Samtal om stress och sömn. Eleven beskriver svårt att komma till ro.",
+    "bedomning": "Stressreaktion utan tecken på djupare psykisk ohälsa.",
+    "atgard": "Tre samtal till; avslappningsövningar.",
+}
+
+
+def _version(code: str) -> TemplateVersion:
+    return TemplateVersion.objects.get(
+        template__code=code, template__organisation__isnull=True, status="published"
+    )
+
+
+def _students(school_name: str, grade: int, count: int) -> list[Student]:
+    return list(
+        Student.objects.filter(
+            class_memberships__school_class__school__name=school_name,
+            class_memberships__school_class__grade=grade,
+            protected_identity="",
+        )
+        .distinct()
+        .order_by("family_name", "given_name", "pk")[:count]
+    )
+
+
+def _write(author, student, template, values, *, days_ago, sign=True):
+    contact_at = timezone.now() - datetime.timedelta(days=days_ago, hours=2)
+    entry = entry_start(
+        author=author, student=student, template_version=_version(template), contact_at=contact_at
+    )
+    entry = entry_save_draft(entry=entry, by=author, lock_version=entry.lock_version, values=values)
+    return entry_sign(entry=entry, by=author) if sign else entry
+
+
+def create_demo_entries(school_name: str = "Björkskolan") -> int:
+    """Entries for a handful of students; returns how many were written."""
+    nurse = User.objects.get(username="skolskoterska.bjork")
+    doctor = User.objects.get(username="skollakare")
+    psychologist = User.objects.get(username="psykolog")
+    fourth = _students(school_name, 4, 4)
+    first = _students(school_name, 0, 2)
+    if len(fourth) < 4 or len(first) < 2:
+        return 0
+    count = 0
+    visit = _write(nurse, fourth[0], "halsobesok-ak4", AK4, days_ago=40)
+    mark_set(entry=visit, kind=MarkKind.SHARED_WITH_GUARDIANS, by=nurse)
+    _write(nurse, fourth[0], "telefonkontakt", PHONE, days_ago=12)
+    count += 2
+    # A correction: the first note gave the wrong weight.
+    wrong = _write(nurse, fourth[1], "halsobesok-ak4", {**AK4, "vikt": "43.0"}, days_ago=30)
+    correction = entry_start_correction(
+        original=wrong, by=nurse, reason="Fel vikt angavs: 34,0 kg, inte 43,0 kg."
+    )
+    correction = entry_save_draft(
+        entry=correction,
+        by=nurse,
+        lock_version=correction.lock_version,
+        values={**AK4, "vikt": "34.0"},
+    )
+    entry_sign(entry=correction, by=nurse)
+    count += 2
+    # An open draft, and one that has been lying too long (locked, still signable).
+    _write(
+        nurse, fourth[2], "halsobesok-ak4", {"anamnes": "Besöket avbröts."}, days_ago=1, sign=False
+    )
+    locked = _write(
+        nurse,
+        fourth[3],
+        "oppen-mottagning",
+        {"kontaktorsak": "Ont i magen."},
+        days_ago=20,
+        sign=False,
+    )
+    JournalEntry.objects.filter(pk=locked.pk).update(
+        created_at=timezone.now() - datetime.timedelta(days=20)
+    )
+    count += 2
+    _write(nurse, first[0], "halsobesok-fklass", FKLASS, days_ago=25)
+    _write(
+        doctor,
+        first[1],
+        "skollakarbedomning",
+        {
+            "remissorsak": "Återkommande huvudvärk.",
+            "anamnes": "Huvudvärk efter skoldagen sedan höstlovet.",
+            "status": "Neurologiskt utan anmärkning. Blodtryck normalt.",
+            "bedomning": "Spänningshuvudvärk.",
+            "atgard": "Råd om vätska, sömn och pauser.",
+        },
+        days_ago=8,
+    )
+    _write(psychologist, fourth[0], "psykologsamtal", PSYCHOLOGIST_TALK, days_ago=5)
+    return count + 3
