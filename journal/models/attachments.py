@@ -29,6 +29,12 @@ class _AttachmentStorage(LazyObject):
 attachment_storage = _AttachmentStorage()
 
 
+def get_attachment_storage():
+    """The field's storage as a callable: migrations name this function, not a path that
+    differs between machines."""
+    return attachment_storage
+
+
 def _attachment_path(instance, filename: str) -> str:
     # Never the uploaded name (it may hold a name or an identity number): a random one.
     suffix = {
@@ -65,7 +71,7 @@ class Attachment(EntryChild):
         _("inskannat"), default=True, help_text=_("Pappersdokument som har skannats in.")
     )
     file = models.FileField(
-        _("fil"), storage=attachment_storage, upload_to=_attachment_path, max_length=200
+        _("fil"), storage=get_attachment_storage, upload_to=_attachment_path, max_length=200
     )
     content_type = models.CharField(_("filtyp"), max_length=50)
     size = models.PositiveIntegerField(_("storlek (byte)"))
