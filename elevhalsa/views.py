@@ -1,4 +1,5 @@
-"""Project-level pages: the start page ("Mina skolor" and the user's unsigned notes)."""
+"""Project-level pages: the start page ("Mina skolor", the user's unsigned notes and the
+self-care plans due for re-assessment)."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -7,7 +8,10 @@ from django.views.decorators.http import require_http_methods
 
 from consent.policy import area_of, visible_schools
 from elevhalsa.pagination import paginate
+from journal.services.medication import REASSESS_WARNING_DAYS
 from journal.views.entries import home_drafts
+from journal.views.medication import home_reassessments
+from schools.models import Area
 from schools.schoolyear import current_school_year
 
 
@@ -22,6 +26,7 @@ def home(request):
         .order_by("name", "pk")
     )
     drafts, more_drafts = home_drafts(request)
+    reassessments, more_reassessments = home_reassessments(request)
     return render(
         request,
         "elevhalsa/home.html",
@@ -31,5 +36,9 @@ def home(request):
             "writes_journal": area_of(request.user) is not None,
             "drafts": drafts,
             "more_drafts": more_drafts,
+            "writes_medication": area_of(request.user) == Area.EMI,
+            "reassessments": reassessments,
+            "more_reassessments": more_reassessments,
+            "reassess_days": REASSESS_WARNING_DAYS,
         },
     )

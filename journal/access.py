@@ -110,6 +110,64 @@ def get_entry_or_404(
     return entry
 
 
+# --- Alerts, medication orders, self-care plans -------------------------------------------------
+
+# Alerts cross the EMI/EPI wall ("alert" is in consent.policy.CROSSES_WALL); orders and plans
+# stay in their area (EMI) like entries.
+ALERT_SPEC = RecordSpec(kind="alert", author_field="recorded_by")
+MEDICATION_SPEC = RecordSpec(kind="medication_order", author_field="author")
+SELF_CARE_SPEC = RecordSpec(kind="self_care_plan", author_field="author")
+
+
+def visible_records(user, model, spec: RecordSpec, *, action: Action | str = Action.READ):
+    """Rows of ``model`` the user may ``action`` (the record filter of ``spec``)."""
+    return model.objects.filter(record_filter(user, spec, action=action))
+
+
+def acting_on_records(user, model, spec: RecordSpec, action: Action | str):
+    """As ``acting_on_entries``: to act on a record she must be able to read it or have
+    written it."""
+    records = visible_records(user, model, spec, action=action)
+    if Action(action) == Action.READ:
+        return records
+    readable = record_filter(user, spec, action=Action.READ)
+    return records.filter(readable | Q(**{spec.author_field: user.pk}))
+
+
+def get_record_or_404(
+    request,
+    model,
+    spec: RecordSpec,
+    record_id,
+    *,
+    action: Action | str = Action.READ,
+    log_action: AccessAction | str | None = None,
+    queryset=None,
+):
+    """``get_entry_or_404`` for an alert, medication order or self-care plan (any model with
+    ``public_id`` and ``student``): the record with ``record.student`` opened through the policy
+    and one access-log row, or a refused row and 404 (403 for a visible student and a forbidden
+    action)."""
+    public_id = _parse(record_id)
+    base = queryset if queryset is not None else model.objects.all()
+    record = None
+    if public_id is not None and request.user.is_authenticated:
+        record = base.filter(public_id=public_id).select_related("student").first()
+    if record is None:
+        _refuse(request)
+    if not acting_on_records(request.user, model, spec, action).filter(pk=record.pk).exists():
+        _refuse(request, record, record.student)
+    record.student = get_student_or_404(
+        request.user,
+        record.student.public_id,
+        action=action,
+        request=request,
+        record=record,
+        log_action=log_action,
+    )
+    return record
+
+
 def get_attachment_or_404(request, attachment_id) -> Attachment:
     """An attachment the user may read, logged as a view of its student; 404 otherwise."""
     public_id = _parse(attachment_id)

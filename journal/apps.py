@@ -7,8 +7,8 @@ APPEND_ONLY_MODELS = ["EntryMark", "RecordCopy"]
 # Rows the application adds and updates (a trigger refuses it once the entry is signed) but never
 # deletes. Not keyword values, codes and the vision record: saving a draft deletes an emptied
 # value, a removed code and an emptied vision record (their history keeps them); the trigger
-# refuses that too once the entry is signed.
-NO_DELETE_MODELS = ["JournalEntry", "Attachment"]
+# refuses that too once the entry is signed. Alerts, orders and plans (migration 0008) likewise.
+NO_DELETE_MODELS = ["JournalEntry", "Attachment", "Alert", "MedicationOrder", "SelfCarePlan"]
 
 
 class JournalConfig(AppConfig):
@@ -19,7 +19,9 @@ class JournalConfig(AppConfig):
         from django.db.models.signals import m2m_changed
 
         from consent.dbroles import protect_table, protect_table_from_delete
+        from consent.policy import register_student_marker
 
+        from .services.alerts import alert_markers
         from .signals import refuse_codes_change_on_signed_entry
 
         # Loaded code lists never change: a new file is a new version.
@@ -38,3 +40,5 @@ class JournalConfig(AppConfig):
             sender=self.get_model("JournalEntry").codes.through,
             dispatch_uid="journal_codes_signed",
         )
+        # Lists of students (the class list) mark those with an active alert.
+        register_student_marker(alert_markers)

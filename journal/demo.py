@@ -13,7 +13,8 @@ from django.utils import timezone
 from elevhalsa.models import User
 from schools.models import Student
 
-from .models import JournalEntry, MarkKind, TemplateVersion
+from .models import AlertKind, AlertSeverity, JournalEntry, MarkKind, TemplateVersion
+from .services.alerts import alert_create
 from .services.entries import (
     entry_save_draft,
     entry_sign,
@@ -21,6 +22,7 @@ from .services.entries import (
     entry_start_correction,
     mark_set,
 )
+from .services.medication import order_create_draft, order_sign, plan_create_draft, plan_sign
 
 AK4 = {
     "halsoformular": "Inkommen och genomgången",
@@ -144,4 +146,61 @@ def create_demo_entries(school_name: str = "Björkskolan") -> int:
         days_ago=8,
     )
     _write(psychologist, fourth[0], "psykologsamtal", PSYCHOLOGIST_TALK, days_ago=5)
+    create_demo_care(nurse, allergic=fourth[0], diabetic=fourth[1])
     return count + 3
+
+
+def create_demo_care(nurse, *, allergic: Student, diabetic: Student) -> None:
+    """An allergy; a diabetic student with her insulin order and self-care plan (issue 9)."""
+    today = timezone.localdate()
+    alert_create(
+        by=nurse,
+        student=allergic,
+        kind=AlertKind.ALLERGY,
+        substance="Jordnötter",
+        reaction="Anafylaxi",
+        severity=AlertSeverity.SEVERE,
+        condition="",
+        description="Adrenalinpenna i klassrummets akutväska och i matsalen.",
+    )
+    alert_create(
+        by=nurse,
+        student=diabetic,
+        kind=AlertKind.CONDITION,
+        substance="",
+        reaction="",
+        severity=AlertSeverity.SEVERE,
+        condition="Diabetes typ 1",
+        description="Vid lågt blodsocker: druvsocker, ring vårdnadshavare.",
+    )
+    order = order_create_draft(
+        by=nurse,
+        student=diabetic,
+        medicine="Insulin aspart",
+        strength="100 E/ml",
+        form="Injektionsvätska, penna",
+        atc_code="A10AB05",
+        dose="Enligt kolhydratschema",
+        route="injection",
+        times_of_day="Före lunch",
+        start_date=today - datetime.timedelta(days=60),
+        prescriber="Barn- och ungdomsdiabetesmottagningen, Exempelsjukhuset",
+        instructions_from="Vårdnadshavare",
+        instructions_received_on=today - datetime.timedelta(days=62),
+        storage="carried",
+        school_helper="Elevassistent",
+    )
+    order_sign(order=order, by=nurse)
+    plan = plan_create_draft(
+        by=nurse,
+        student=diabetic,
+        measure="Blodsockerkontroll och insulin före lunch enligt schema.",
+        performed_by="Elevassistent",
+        instructions_given="Diabetessköterskan utbildade personalen i augusti; skolsköterskan "
+        "följer upp.",
+        on_change="Vid lågt blodsocker druvsocker; vid medvetslöshet 112, sedan vårdnadshavare.",
+        follow_up="Avstämning med vårdnadshavare varje termin.",
+        reassess_on=today + datetime.timedelta(days=10),
+        valid_from=today - datetime.timedelta(days=60),
+    )
+    plan_sign(plan=plan, by=nurse)

@@ -121,3 +121,35 @@ def remove_entry_triggers(schema_editor: BaseDatabaseSchemaEditor) -> None:
         )
     schema_editor.execute(f"DROP FUNCTION IF EXISTS {CHILD_FUNCTION}()")
     schema_editor.execute(f"DROP FUNCTION IF EXISTS {ENTRY_FUNCTION}()")
+
+
+def install_signed_record_trigger(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
+    """A table with its own ``status`` (medication orders, self-care plans): no UPDATE of a
+    signed row, no DELETE of any row — the entry function does exactly that."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    quote = schema_editor.quote_name
+    schema_editor.execute(
+        f"CREATE TRIGGER {quote(table + '_signed')} BEFORE UPDATE OR DELETE ON "
+        f"{quote(table)} FOR EACH ROW EXECUTE FUNCTION {ENTRY_FUNCTION}()"
+    )
+
+
+def install_no_delete_trigger(schema_editor: BaseDatabaseSchemaEditor, table: str) -> None:
+    """Rows kept current but never deleted (alerts)."""
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    from consent.dbroles import APPEND_ONLY_FUNCTION
+
+    quote = schema_editor.quote_name
+    schema_editor.execute(
+        f"CREATE TRIGGER {quote(table + '_no_delete')} BEFORE DELETE ON "
+        f"{quote(table)} FOR EACH ROW EXECUTE FUNCTION {APPEND_ONLY_FUNCTION}()"
+    )
+
+
+def remove_trigger(schema_editor: BaseDatabaseSchemaEditor, table: str, suffix: str) -> None:
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    quote = schema_editor.quote_name
+    schema_editor.execute(f"DROP TRIGGER IF EXISTS {quote(table + suffix)} ON {quote(table)}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import attachments, copies, entries, record
+from .views import alerts, attachments, copies, entries, medication, record
 
 app_name = "journal"
 urlpatterns = [
@@ -33,6 +33,28 @@ urlpatterns = [
         "journal/bilagor/<uuid:attachment_id>/",
         attachments.attachment_download,
         name="attachment-download",
+    ),
+    # Alerts (uppmärksamhetssignaler): every clinician of the student sees them.
+    path("elever/<uuid:public_id>/signaler/", alerts.alert_list, name="alert-list"),
+    path("elever/<uuid:public_id>/signaler/ny/", alerts.alert_new, name="alert-new"),
+    path("signaler/<uuid:alert_id>/", alerts.alert_edit, name="alert-edit"),
+    path("signaler/<uuid:alert_id>/inaktivera/", alerts.alert_inactivate, name="alert-inactivate"),
+    # School-time medication and self-care (egenvård): per student, and per school.
+    path(
+        "elever/<uuid:public_id>/lakemedel-och-egenvard/", medication.overview, name="care-overview"
+    ),
+    path("elever/<uuid:public_id>/lakemedel/ny/", medication.order_new, name="order-new"),
+    path("lakemedel/<uuid:record_id>/", medication.order_detail, name="order-detail"),
+    path("lakemedel/<uuid:record_id>/redigera/", medication.order_edit, name="order-edit"),
+    path("lakemedel/<uuid:record_id>/signera/", medication.order_sign, name="order-sign"),
+    path("lakemedel/<uuid:record_id>/ny-version/", medication.order_revise, name="order-revise"),
+    path("elever/<uuid:public_id>/egenvard/ny/", medication.plan_new, name="plan-new"),
+    path("egenvard/<uuid:record_id>/", medication.plan_detail, name="plan-detail"),
+    path("egenvard/<uuid:record_id>/redigera/", medication.plan_edit, name="plan-edit"),
+    path("egenvard/<uuid:record_id>/signera/", medication.plan_sign, name="plan-sign"),
+    path("egenvard/<uuid:record_id>/ny-version/", medication.plan_revise, name="plan-revise"),
+    path(
+        "skolor/<int:pk>/lakemedel-och-egenvard/", medication.school_list, name="school-care-list"
     ),
     # The author's unsigned notes.
     path("journal/mina-utkast/", entries.my_drafts, name="my-drafts"),

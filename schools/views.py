@@ -3,7 +3,9 @@
 Each view asks ``consent.policy`` first: lists filter with ``visible_students`` and the student
 page opens through ``get_student_or_404``, which also writes the access-log row. Lists log the
 protected-identity students they show (one insert); a names-only list of other students logs
-nothing. No view here opens an atomic block before its log write.
+nothing. The class list also shows markers other apps register (``consent.policy.markers``, e.g.
+an alert): those are health data, so a marked student is logged too. No view here opens an
+atomic block before its log write.
 """
 
 from django.contrib import messages
@@ -21,6 +23,7 @@ from consent.policy import (
     Action,
     get_student_or_404,
     log_shown_students,
+    mark_students,
     shown_accesses,
     visible_schools,
     visible_students,
@@ -88,7 +91,15 @@ def class_detail(request, pk: int):
         visible_students(request.user).filter(Exists(memberships)), request.user
     ).order_by("family_name", "given_name", "pk")
     page = _evaluated(paginate(request, students))
-    log_shown_students(request, page.object_list, school=school_class.school)
+    # Markers (e.g. an alert) are health data: the students that carry one are logged like a
+    # list with health data, in the same insert as the protected-identity students.
+    mark_students(request.user, page.object_list)
+    log_shown_students(
+        request,
+        [s for s in page.object_list if s.protected_identity or s.markers],
+        only_protected=False,
+        school=school_class.school,
+    )
     return render(
         request,
         "schools/schoolclass_detail.html",

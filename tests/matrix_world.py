@@ -314,3 +314,64 @@ def add_journal_entry_objects(world: World) -> None:
             "journal_attachment": attachment,
         }
     )
+
+
+def add_alert_and_care_objects(world: World) -> None:
+    """Issue 9: an allergy on student_a, a signed medication order and a draft one, a signed
+    self-care plan — all by the nurse here."""
+    from journal.services.alerts import alert_create
+    from journal.services.medication import (
+        order_create_draft,
+        order_sign,
+        plan_create_draft,
+        plan_sign,
+    )
+
+    nurse, student = world.users[NURSE_HERE], world.student_a
+    today = timezone.localdate()
+    alert = alert_create(
+        by=nurse,
+        student=student,
+        kind="allergy",
+        substance="Jordnötter",
+        reaction="Anafylaxi",
+        severity="severe",
+        condition="",
+        description="Adrenalinpenna i klassrummet.",
+    )
+    order_fields = {
+        "medicine": "Insulin aspart",
+        "dose": "Enligt schema",
+        "times_of_day": "Före lunch",
+        "route": "injection",
+        "start_date": today,
+        "prescriber": "Barnkliniken Exempelstad",
+        "instructions_from": "Vårdnadshavare",
+        "instructions_received_on": today,
+        "storage": "fridge",
+    }
+    signed_order = order_sign(
+        order=order_create_draft(by=nurse, student=student, **order_fields), by=nurse
+    )
+    draft_order = order_create_draft(by=nurse, student=student, **order_fields)
+    plan = plan_sign(
+        plan=plan_create_draft(
+            by=nurse,
+            student=student,
+            measure="Blodsockerkontroll före lunch.",
+            performed_by="Elevassistent",
+            instructions_given="Diabetessköterskan utbildar personalen vid terminsstart.",
+            on_change="Ring vårdnadshavare; vid medvetslöshet 112.",
+            reassess_on=today + datetime.timedelta(days=180),
+            valid_from=today,
+        ),
+        by=nurse,
+    )
+    world.objects.update(
+        {
+            "journal_alert": alert,
+            "journal_order_signed": signed_order,
+            "journal_order_draft": draft_order,
+            "journal_plan": plan,
+        }
+    )

@@ -52,6 +52,7 @@ from tests.matrix_world import (
     ROLES,
     STAFF_ROLES,
     World,
+    add_alert_and_care_objects,
     add_journal_entry_objects,
     add_journal_template_objects,
     build_world,
@@ -395,6 +396,139 @@ JOURNAL: dict[str, tuple[Probe, ...]] = {
     "journal:my-drafts": (Probe(by(OK, {ANONYMOUS: LOGIN, NURSE_HERE: SHOWS})),),
 }
 
+# Issue 9. Alerts cross the EMI/EPI wall: everyone reading the record reads (and may add) them.
+ALERT = entry("journal_alert")
+ORDER, ORDER_DRAFT, PLAN = (
+    entry("journal_order_signed"),
+    entry("journal_order_draft"),
+    entry("journal_plan"),
+)
+REASON_TEXT = {"reason": "Ny dos från barnkliniken."}
+
+
+def allergy(w: World) -> dict:
+    return {"kind": "allergy", "substance": "Nötter", "reaction": "Nässelutslag", "severity": ""}
+
+
+CARE: dict[str, tuple[Probe, ...]] = {
+    "journal:alert-list": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+    ),
+    "journal:alert-new": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: to("journal:alert-list")}),
+            method="post",
+            args=student_id,
+            data=allergy,
+        ),
+    ),
+    "journal:alert-edit": (Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=ALERT),),
+    "journal:alert-inactivate": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: to("journal:alert-list")}),
+            method="post",
+            args=ALERT,
+            data=lambda w: {"reason": "Utredd: ingen allergi."},
+        ),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=ALERT),
+    ),
+    "journal:care-overview": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}), args=student_id),
+    ),
+    "journal:order-new": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS, PSYCHOLOGIST: FORBIDDEN}),
+            args=student_id,
+        ),
+    ),
+    "journal:order-detail": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=ORDER),
+    ),
+    "journal:order-edit": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, NURSE_HERE: SHOWS, (DOCTOR, EMERGENCY): FORBIDDEN}),
+            args=ORDER_DRAFT,
+        ),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: FORBIDDEN}),
+            method="post",
+            args=ORDER,
+            data=lambda w: {"dose": "Dubbel dos"},
+            note="a crafted POST to a signed order",
+        ),
+    ),
+    "journal:order-sign": (
+        Probe(
+            by(
+                NOT_FOUND,
+                {
+                    ANONYMOUS: LOGIN,
+                    NURSE_HERE: to("journal:order-detail"),
+                    (DOCTOR, EMERGENCY): FORBIDDEN,
+                },
+            ),
+            method="post",
+            args=ORDER_DRAFT,
+        ),
+        Probe(by(NOT_ALLOWED, {ANONYMOUS: LOGIN}), args=ORDER_DRAFT),
+    ),
+    "journal:order-revise": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=ORDER),
+        Probe(
+            by(
+                NOT_FOUND,
+                {
+                    ANONYMOUS: LOGIN,
+                    NURSE_HERE: to("journal:order-edit"),
+                    (DOCTOR, EMERGENCY): to("journal:order-detail"),
+                },
+            ),
+            method="post",
+            args=ORDER,
+            data=lambda w: REASON_TEXT,
+            note="the nurse opens the new version; it is hers until signed",
+        ),
+    ),
+    "journal:plan-new": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS, PSYCHOLOGIST: FORBIDDEN}),
+            args=student_id,
+        ),
+    ),
+    "journal:plan-detail": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=PLAN),
+    ),
+    "journal:plan-edit": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: FORBIDDEN}),
+            args=PLAN,
+            note="a signed plan is never edited",
+        ),
+    ),
+    "journal:plan-sign": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: FORBIDDEN}),
+            method="post",
+            args=PLAN,
+            note="already signed",
+        ),
+    ),
+    "journal:plan-revise": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=PLAN),
+    ),
+    "journal:school-care-list": (
+        Probe(
+            by(
+                NOT_FOUND,
+                {ANONYMOUS: LOGIN, (NURSE_HERE, DOCTOR): SHOWS, PSYCHOLOGIST: OK},
+            ),
+            args=pk("schools_school"),
+            note="the psychologist sees the list, with no EMI orders or plans",
+        ),
+    ),
+}
+
 # --- The admin ------------------------------------------------------------------------------------
 
 RA, RB, LR = REGISTRY_ADMIN, REGISTRY_ADMIN_OTHER, LOG_REVIEWER
@@ -735,7 +869,7 @@ ADMIN_SITE: dict[str, tuple[Probe, ...]] = {
     ),
 }
 
-MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **JOURNAL, **ADMIN_SITE}
+MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **JOURNAL, **CARE, **ADMIN_SITE}
 for _model in ADMIN_MODELS:
     MATRIX.update(_admin_model_probes(_model))
 
@@ -856,6 +990,7 @@ def world(db):
     add_journal_template_objects(world)
     add_code_list_objects(world)
     add_journal_entry_objects(world)
+    add_alert_and_care_objects(world)
     return world
 
 

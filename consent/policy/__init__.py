@@ -19,6 +19,7 @@ reason applies) and 403 for a forbidden action on a visible student.
 """
 
 from .decisions import decide, get_lookup_student_or_404, get_student_or_404
+from .markers import mark_students, register_student_marker, student_markers
 from .records import RecordSpec, area_of, record_filter, visible_records
 from .rules import (
     CROSSES_WALL,
@@ -58,9 +59,12 @@ __all__ = [
     "is_records_officer",
     "log_shown_students",
     "lookup_students",
+    "mark_students",
     "may_start_emergency_access",
     "record_filter",
+    "register_student_marker",
     "shown_accesses",
+    "student_markers",
     "visible_records",
     "visible_schools",
     "visible_students",

@@ -1,5 +1,6 @@
 """The journal's models, one module per concept."""
 
+from .alerts import Alert, AlertKind, AlertSeverity  # allergies and conditions, crossing the wall
 from .attachments import Attachment, AttachmentType  # scanned paper on an entry
 from .codes import Code, CodeListVersion, CodeSystem  # code lists (KVÅ, ICD-10-SE)
 from .copies import RecordCopy  # printouts and record copies, with their reasons
@@ -13,10 +14,19 @@ from .entries import (  # entries and their child rows
     KeywordValue,
     MarkKind,
 )
+from .medication import (  # school-time medicine and egenvård, signed then versioned
+    MedicationOrder,
+    MedicationRoute,
+    MedicationStorage,
+    SelfCarePlan,
+)
 from .templates import DocumentTemplate, Keyword, KeywordKind, TemplateVersion, VipsHeading
 from .vision import VisionResult  # bound record: visual acuity
 
 __all__ = [
+    "Alert",
+    "AlertKind",
+    "AlertSeverity",
     "Attachment",
     "AttachmentType",
     "Code",
@@ -33,7 +43,11 @@ __all__ = [
     "KeywordKind",
     "KeywordValue",
     "MarkKind",
+    "MedicationOrder",
+    "MedicationRoute",
+    "MedicationStorage",
     "RecordCopy",
+    "SelfCarePlan",
     "TemplateVersion",
     "VipsHeading",
     "VisionResult",

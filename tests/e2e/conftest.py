@@ -84,7 +84,7 @@ def national_templates(transactional_db):
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
 
-    migration = ("journal", "0002_default_templates")
-    # The models as that migration saw them: no custom save() refusing published versions.
-    state = MigrationLoader(connection).project_state(migration, at_end=True)
-    import_module("journal.migrations.0002_default_templates").load(state.apps, None)
+    # The models as those migrations saw them: no custom save() refusing published versions.
+    for name in ("0002_default_templates", "0009_medication_dose_template"):
+        state = MigrationLoader(connection).project_state(("journal", name), at_end=True)
+        import_module(f"journal.migrations.{name}").load(state.apps, None)

@@ -673,6 +673,59 @@ def test_app_role_changes_a_drafts_children_as_the_services_do(
     assert JournalEntry.objects.get(pk=entry.pk).status == EntryStatus.SIGNED
 
 
+def _alert_order_and_plan(nurse, student) -> None:
+    """An alert, a signed medication order and a signed self-care plan (issue 9's tables)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from journal.services.alerts import alert_create
+    from journal.services.medication import (
+        order_create_draft,
+        order_sign,
+        plan_create_draft,
+        plan_sign,
+    )
+
+    today = timezone.localdate()
+    alert_create(
+        by=nurse,
+        student=student,
+        kind="allergy",
+        substance="Jordnötter",
+        reaction="",
+        severity="",
+        condition="",
+        description="",
+    )
+    order = order_create_draft(
+        by=nurse,
+        student=student,
+        medicine="Salbutamol",
+        dose="2 puffar",
+        route="inhaled",
+        as_needed=True,
+        as_needed_condition="Vid andnöd",
+        start_date=today,
+        prescriber="Vårdcentralen Exempel",
+        instructions_from="Vårdnadshavare",
+        instructions_received_on=today,
+        storage="carried",
+    )
+    order_sign(order=order, by=nurse)
+    plan = plan_create_draft(
+        by=nurse,
+        student=student,
+        measure="Astmamedicin vid behov.",
+        performed_by="Mentor",
+        instructions_given="Skolsköterskan visar.",
+        on_change="Ring 112 vid svår andnöd.",
+        reassess_on=today + datetime.timedelta(days=90),
+        valid_from=today,
+    )
+    plan_sign(plan=plan, by=nurse)
+
+
 @pytest.fixture
 def every_history_table_has_rows(signed, mark, copy, registry_admin_a, kva_code):
     """At least one row in every journal history table, so that row triggers have a row to
@@ -681,6 +734,7 @@ def every_history_table_has_rows(signed, mark, copy, registry_admin_a, kva_code)
     version_create_draft(template=published("telefonkontakt").template, by=registry_admin_a)
     template.name = "Testmall 2"
     template.save()
+    _alert_order_and_plan(signed.author, signed.student)
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model.__name__
 
