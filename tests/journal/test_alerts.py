@@ -359,17 +359,68 @@ MUST_SHOW = {
     "journal:entry-correct",
     "journal:attachment-add",
     "journal:entry-print",
+    "journal:order-detail",
+    "journal:order-edit",
+    "journal:order-revise",
+    "journal:plan-detail",
+    "journal:plan-revise",
 }
-# Ids the walk builds: the student's, her alert's, and two entries' (a signed one, and the
-# nurse's own draft, which opens the pages a signed entry refuses). Medication orders and plans
-# (``record_id``) are walked by their own tests.
-BUILT = {"public_id", "alert_id", "entry_id"}
+# Ids the walk builds: the student's, her alert's, two entries' (a signed one, and the nurse's
+# own draft, which opens the pages a signed entry refuses), and a medication order's or a
+# self-care plan's (``record_id``: a signed one and a draft, by the pattern's kind).
+BUILT = {"public_id", "alert_id", "entry_id", "record_id"}
+
+
+def _orders_and_plans(nurse, student) -> dict[str, tuple]:
+    import datetime
+
+    from django.utils import timezone
+
+    from journal.services.medication import (
+        order_create_draft,
+        order_sign,
+        plan_create_draft,
+        plan_sign,
+    )
+
+    today = timezone.localdate()
+    order = {
+        "medicine": "Salbutamol",
+        "dose": "2 puffar",
+        "route": "inhaled",
+        "as_needed": True,
+        "as_needed_condition": "Vid andnöd",
+        "start_date": today,
+        "prescriber": "Vårdcentralen Exempel",
+        "instructions_from": "Vårdnadshavare",
+        "instructions_received_on": today,
+        "storage": "carried",
+    }
+    plan = {
+        "measure": "Astmamedicin vid behov.",
+        "performed_by": "Mentor",
+        "instructions_given": "Skolsköterskan visar.",
+        "on_change": "Ring 112.",
+        "reassess_on": today + datetime.timedelta(days=90),
+        "valid_from": today,
+    }
+    return {
+        "journal:order": (
+            order_sign(order=order_create_draft(by=nurse, student=student, **order), by=nurse),
+            order_create_draft(by=nurse, student=student, **order),
+        ),
+        "journal:plan": (
+            plan_sign(plan=plan_create_draft(by=nurse, student=student, **plan), by=nurse),
+            plan_create_draft(by=nurse, student=student, **plan),
+        ),
+    }
 
 
 def test_every_student_page_shows_the_banner(client, nurse_a, student_a, peanuts):
     signed = make_entry(nurse_a, student_a, sign=True)
     draft = make_entry(nurse_a, student_a)
     client.force_login(nurse_a)
+    records = _orders_and_plans(nurse_a, student_a)
     variants = [
         {"public_id": student_a.public_id, "alert_id": peanuts.public_id, "entry_id": entry}
         for entry in (signed.public_id, draft.public_id)
@@ -381,7 +432,10 @@ def test_every_student_page_shows_the_banner(client, nurse_a, student_a, peanuts
         if not set(converters) <= BUILT:
             continue  # another id we do not build here
         walked.add(name)
-        for ids in variants:
+        for index, ids in enumerate(variants):
+            kind = name.split("-", 1)[0]
+            if "record_id" in converters:
+                ids = {**ids, "record_id": records[kind][index].public_id}
             response = client.get(reverse(name, kwargs={key: ids[key] for key in converters}))
             if name in ACCESS_STEPS:
                 assert banner(response) == "", name
