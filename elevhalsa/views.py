@@ -1,5 +1,5 @@
 """Project-level pages: the start page ("Mina skolor", the user's unsigned notes and the
-self-care plans due for re-assessment)."""
+self-care plans due for re-assessment, this week's and overdue health visits)."""
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
@@ -11,6 +11,7 @@ from elevhalsa.pagination import paginate
 from journal.services.medication import REASSESS_WARNING_DAYS
 from journal.views.entries import home_drafts
 from journal.views.medication import home_reassessments
+from journal.views.visits import home_visits
 from schools.models import Area
 from schools.schoolyear import current_school_year
 
@@ -27,6 +28,7 @@ def home(request):
     )
     drafts, more_drafts = home_drafts(request)
     reassessments, more_reassessments = home_reassessments(request)
+    visits = home_visits(request)
     return render(
         request,
         "elevhalsa/home.html",
@@ -40,5 +42,6 @@ def home(request):
             "reassessments": reassessments,
             "more_reassessments": more_reassessments,
             "reassess_days": REASSESS_WARNING_DAYS,
+            "visits": visits,
         },
     )

@@ -8,7 +8,14 @@ APPEND_ONLY_MODELS = ["EntryMark", "RecordCopy"]
 # deletes. Not keyword values, codes and the vision record: saving a draft deletes an emptied
 # value, a removed code and an emptied vision record (their history keeps them); the trigger
 # refuses that too once the entry is signed. Alerts, orders and plans (migration 0008) likewise.
-NO_DELETE_MODELS = ["JournalEntry", "Attachment", "Alert", "MedicationOrder", "SelfCarePlan"]
+NO_DELETE_MODELS = [
+    "JournalEntry",
+    "Attachment",
+    "Alert",
+    "MedicationOrder",
+    "SelfCarePlan",
+    "HealthVisit",
+]
 
 
 class JournalConfig(AppConfig):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from elevhalsa.models import User
@@ -147,7 +148,32 @@ def create_demo_entries(school_name: str = "Björkskolan") -> int:
     )
     _write(psychologist, fourth[0], "psykologsamtal", PSYCHOLOGIST_TALK, days_ago=5)
     create_demo_care(nurse, allergic=fourth[0], diabetic=fourth[1])
+    plan_demo_visits(nurse, school_name)
     return count + 3
+
+
+def plan_demo_visits(nurse, school_name: str) -> None:
+    """The åk 4 classes' health visits, planned for the coming school days (issue 6): the
+    nurse's start page and the worklists have something to show; visits documented above are
+    done already."""
+    from schools.models import SchoolClass
+    from schools.schoolyear import current_school_year
+
+    from .services.visits import plan_class, point_for_class, programme_for
+
+    classes = SchoolClass.objects.filter(
+        school__name=school_name, grade=4, school_year=current_school_year()
+    ).select_related("school")
+    day = timezone.localdate()
+    for offset, school_class in enumerate(classes, start=1):
+        point = point_for_class(school_class, programme_for(school_class.school.organisation_id))
+        planned_on = day + datetime.timedelta(days=offset)
+        if point is None or planned_on.month == 7:  # no visits in the summer break
+            continue
+        try:
+            plan_class(by=nurse, school_class=school_class, point=point, planned_on=planned_on)
+        except ValidationError:  # e.g. the last days of the school year: leave them unplanned
+            continue
 
 
 def create_demo_care(nurse, *, allergic: Student, diabetic: Student) -> None:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import alerts, attachments, copies, entries, medication, record
+from .views import alerts, attachments, copies, entries, letters, medication, record, visits
 
 app_name = "journal"
 urlpatterns = [
@@ -58,4 +58,11 @@ urlpatterns = [
     ),
     # The author's unsigned notes.
     path("journal/mina-utkast/", entries.my_drafts, name="my-drafts"),
+    # Invitation letters (kallelser) to planned health visits, as PDF.
+    path("halsobesok/<int:pk>/kallelse/", letters.visit_letter, name="visit-letter"),
+    path("klasser/<int:pk>/kallelser/", letters.class_letters, name="class-letters"),
+    # Health visits (hälsobesök): a class's worklist, one visit, one student's coverage.
+    path("klasser/<int:pk>/halsobesok/", visits.class_worklist, name="class-worklist"),
+    path("halsobesok/<int:pk>/", visits.visit_update, name="visit-update"),
+    path("elever/<uuid:public_id>/halsobesok/", visits.student_visits, name="student-visits"),
 ]

@@ -290,15 +290,23 @@ def add_journal_template_objects(world: World) -> None:
 
 
 def add_journal_entry_objects(world: World) -> None:
-    """Journal entries by the nurse here about student_a: a signed åk 4 visit and a complete
-    draft with a scanned attachment (a tiny PNG)."""
+    """Journal entries by the nurse here about student_a: a signed telephone note and a complete
+    åk 4 draft with a scanned attachment (a tiny PNG)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from journal.services.attachments import attachment_add
     from tests.journal.factories import make_entry
 
     nurse = world.users[NURSE_HERE]
-    signed = make_entry(nurse, world.student_a, sign=True, school=world.school_a)
+    # A telephone note, not the åk 4 visit: the visit stays open for the health-visit rows.
+    signed = make_entry(
+        nurse,
+        world.student_a,
+        template="telefonkontakt",
+        values={"kontakt-med": "Vårdnadshavare", "bedomning": "Inget att åtgärda."},
+        sign=True,
+        school=world.school_a,
+    )
     draft = make_entry(nurse, world.student_a, school=world.school_a)
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     attachment = attachment_add(
@@ -375,3 +383,20 @@ def add_alert_and_care_objects(world: World) -> None:
             "journal_plan": plan,
         }
     )
+
+
+def add_health_visit_objects(world: World) -> None:
+    """Issue 6: student_a's åk 4 visit (national programme), planned in a week by the nurse."""
+    from journal.models import HealthVisit, ProgrammePoint
+
+    point = ProgrammePoint.objects.get(programme__organisation=None, school_type="GR", grade=4)
+    visit = HealthVisit.objects.create(
+        student=world.student_a,
+        point=point,
+        organisation=world.org_a,
+        school=world.school_a,
+        school_year=world.class_a.school_year,
+        planned_on=timezone.localdate() + datetime.timedelta(days=7),
+        updated_by=world.users[NURSE_HERE],
+    )
+    world.objects["journal_healthvisit"] = visit

@@ -53,6 +53,7 @@ from tests.matrix_world import (
     STAFF_ROLES,
     World,
     add_alert_and_care_objects,
+    add_health_visit_objects,
     add_journal_entry_objects,
     add_journal_template_objects,
     build_world,
@@ -529,6 +530,38 @@ CARE: dict[str, tuple[Probe, ...]] = {
     ),
 }
 
+# Issue 6. Health visits are EMI: the school's nurse and doctor plan and print them.
+VISIT = pk("journal_healthvisit")
+SCHOOL_EMI = (NURSE_HERE, DOCTOR)
+
+VISITS: dict[str, tuple[Probe, ...]] = {
+    "journal:class-worklist": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, SCHOOL_EMI: SHOWS}), args=pk("schools_schoolclass")),
+    ),
+    "journal:visit-update": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=VISIT),
+    ),
+    "journal:student-visits": (
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, READERS: SHOWS}),
+            args=student_id,
+            note="the psychologist sees the page, without EMI visit data",
+        ),
+    ),
+    "journal:visit-letter": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, EMI_READERS: SHOWS}), args=VISIT),
+    ),
+    "journal:class-letters": (
+        Probe(by(NOT_FOUND, {ANONYMOUS: LOGIN, SCHOOL_EMI: OK}), args=pk("schools_schoolclass")),
+        Probe(
+            by(NOT_FOUND, {ANONYMOUS: LOGIN, SCHOOL_EMI: SHOWS}),
+            method="post",
+            args=pk("schools_schoolclass"),
+            note="the letters (PDF)",
+        ),
+    ),
+}
+
 # --- The admin ------------------------------------------------------------------------------------
 
 RA, RB, LR = REGISTRY_ADMIN, REGISTRY_ADMIN_OTHER, LOG_REVIEWER
@@ -869,7 +902,7 @@ ADMIN_SITE: dict[str, tuple[Probe, ...]] = {
     ),
 }
 
-MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **JOURNAL, **CARE, **ADMIN_SITE}
+MATRIX: dict[str, tuple[Probe, ...]] = {**SITE, **JOURNAL, **CARE, **VISITS, **ADMIN_SITE}
 for _model in ADMIN_MODELS:
     MATRIX.update(_admin_model_probes(_model))
 
@@ -991,6 +1024,7 @@ def world(db):
     add_code_list_objects(world)
     add_journal_entry_objects(world)
     add_alert_and_care_objects(world)
+    add_health_visit_objects(world)
     return world
 
 

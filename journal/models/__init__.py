@@ -22,6 +22,12 @@ from .medication import (  # school-time medicine and egenvård, signed then ver
 )
 from .templates import DocumentTemplate, Keyword, KeywordKind, TemplateVersion, VipsHeading
 from .vision import VisionResult  # bound record: visual acuity
+from .visits import (  # the health-visit programme and each student's visits
+    HealthProgramme,
+    HealthVisit,
+    ProgrammePoint,
+    VisitStatus,
+)
 
 __all__ = [
     "Alert",
@@ -37,6 +43,8 @@ __all__ = [
     "EntryCode",
     "EntryMark",
     "EntryStatus",
+    "HealthProgramme",
+    "HealthVisit",
     "ImmutableRecordError",
     "JournalEntry",
     "Keyword",
@@ -46,9 +54,11 @@ __all__ = [
     "MedicationOrder",
     "MedicationRoute",
     "MedicationStorage",
+    "ProgrammePoint",
     "RecordCopy",
     "SelfCarePlan",
     "TemplateVersion",
     "VipsHeading",
     "VisionResult",
+    "VisitStatus",
 ]

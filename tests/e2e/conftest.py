@@ -85,6 +85,10 @@ def national_templates(transactional_db):
     from django.db.migrations.loader import MigrationLoader
 
     # The models as those migrations saw them: no custom save() refusing published versions.
-    for name in ("0002_default_templates", "0009_medication_dose_template"):
+    for name in (
+        "0002_default_templates",
+        "0009_medication_dose_template",
+        "0011_national_health_programme",
+    ):
         state = MigrationLoader(connection).project_state(("journal", name), at_end=True)
         import_module(f"journal.migrations.{name}").load(state.apps, None)

@@ -724,6 +724,16 @@ def _alert_order_and_plan(nurse, student) -> None:
         valid_from=today,
     )
     plan_sign(plan=plan, by=nurse)
+    from journal.models import HealthVisit, ProgrammePoint
+
+    HealthVisit.objects.create(
+        student=student,
+        point=ProgrammePoint.objects.get(programme__organisation=None, school_type="GR", grade=4),
+        organisation=plan.organisation,
+        school=student.enrolments.first().school,
+        school_year="2026/27",
+        updated_by=nurse,
+    )
 
 
 @pytest.fixture
