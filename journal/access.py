@@ -16,6 +16,7 @@ from django.http import Http404
 
 from consent.accesslog import Access, AccessAction, log_accesses, request_location
 from consent.policy import Action, RecordSpec, get_student_or_404, record_filter
+from schools.models import Area
 
 from .models import Attachment, JournalEntry
 
@@ -62,7 +63,8 @@ def _parse(value) -> uuid.UUID | None:
         return None
 
 
-def _refuse(request, record=None, student=None):
+def refuse_and_404(request, record=None, student=None):
+    """Log a refused access (to ``record`` of ``student``, if known) and answer 404."""
     log_accesses(
         [
             Access(
@@ -96,9 +98,9 @@ def get_entry_or_404(
     if public_id is not None and request.user.is_authenticated:
         entry = base.filter(public_id=public_id).select_related("student").first()
     if entry is None:
-        _refuse(request)
+        refuse_and_404(request)
     if not acting_on_entries(request.user, action).filter(pk=entry.pk).exists():
-        _refuse(request, entry, entry.student)
+        refuse_and_404(request, entry, entry.student)
     entry.student = get_student_or_404(
         request.user,
         entry.student.public_id,
@@ -117,6 +119,8 @@ def get_entry_or_404(
 ALERT_SPEC = RecordSpec(kind="alert", author_field="recorded_by")
 MEDICATION_SPEC = RecordSpec(kind="medication_order", author_field="author")
 SELF_CARE_SPEC = RecordSpec(kind="self_care_plan", author_field="author")
+# Health visits are EMI records of the organisation that plans them.
+VISIT_SPEC = RecordSpec(area=Area.EMI, kind="health_visit", organisation_field="organisation")
 
 
 def visible_records(user, model, spec: RecordSpec, *, action: Action | str = Action.READ):
@@ -154,9 +158,9 @@ def get_record_or_404(
     if public_id is not None and request.user.is_authenticated:
         record = base.filter(public_id=public_id).select_related("student").first()
     if record is None:
-        _refuse(request)
+        refuse_and_404(request)
     if not acting_on_records(request.user, model, spec, action).filter(pk=record.pk).exists():
-        _refuse(request, record, record.student)
+        refuse_and_404(request, record, record.student)
     record.student = get_student_or_404(
         request.user,
         record.student.public_id,
@@ -177,9 +181,9 @@ def get_attachment_or_404(request, attachment_id) -> Attachment:
             Attachment.objects.filter(public_id=public_id).select_related("entry__student").first()
         )
     if attachment is None:
-        _refuse(request)
+        refuse_and_404(request)
     if not visible_attachments(request.user).filter(pk=attachment.pk).exists():
-        _refuse(request, attachment, attachment.entry.student)
+        refuse_and_404(request, attachment, attachment.entry.student)
     get_student_or_404(
         request.user,
         attachment.entry.student.public_id,

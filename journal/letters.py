@@ -23,16 +23,16 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-from consent.policy import Action, RecordSpec, record_filter
-from schools.models import Area, ClassMembership, GuardianRelation, SchoolClass, Student
+from consent.policy import Action, record_filter
+from schools.models import ClassMembership, GuardianRelation, SchoolClass, Student
 
+from .access import VISIT_SPEC
 from .models import HealthVisit, ProgrammePoint
 from .pdf import MARGIN, _Styles, _table, _text
 from .services.visits import OPEN_STATUSES, point_for_class, programme_for, with_done
 
 __all__ = [
     "LETTER_STATUSES",
-    "VISIT_SPEC",
     "Letter",
     "build_letters_pdf",
     "class_point",
@@ -42,8 +42,6 @@ __all__ = [
     "sender_of",
 ]
 
-# Health visits are EMI records of the organisation that plans them.
-VISIT_SPEC = RecordSpec(area=Area.EMI, kind="health_visit", organisation_field="organisation")
 
 # A letter invites to a visit that is still to come: planned, or already invited (a reminder).
 LETTER_STATUSES = OPEN_STATUSES

@@ -26,7 +26,7 @@ from consent.policy import (
 )
 from schools.models import Area, ClassMembership, Organisation, SchoolClass
 
-from ..access import _refuse
+from ..access import refuse_and_404
 from ..letters import (
     build_letters_pdf,
     class_letter_students,
@@ -66,11 +66,11 @@ def visit_letter(request, pk: int):
     """One student's letter for one planned visit."""
     visit = HealthVisit.objects.select_related("student").filter(pk=pk).first()
     if visit is None:
-        _refuse(request)
+        refuse_and_404(request)
     printable = letter_visits(request.user).filter(pk=visit.pk).first()
     if printable is None and not plannable_visits(request.user).filter(pk=visit.pk).exists():
         # Not the user's visit to plan (another unit, organisation or area): as unknown.
-        _refuse(request, visit, visit.student)
+        refuse_and_404(request, visit, visit.student)
     protected = bool(visit.student.protected_identity)
     printing = printable is not None and not protected
     student = get_student_or_404(

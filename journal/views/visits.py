@@ -34,7 +34,7 @@ from consent.policy import (
 )
 from schools.models import Area, ClassMembership, SchoolClass, StaffMember, Student
 
-from ..access import _refuse, visible_entries
+from ..access import refuse_and_404, visible_entries
 from ..forms import add_service_errors
 from ..forms_visits import PlanClassForm, VisitForm
 from ..models import HealthVisit
@@ -186,11 +186,11 @@ def visit_update(request, pk: int):
         .first()
     )
     if visit is None:
-        _refuse(request)
+        refuse_and_404(request)
     if not _works_with_visits(request.user) or visit.organisation_id != _organisation_id(
         request.user
     ):
-        _refuse(request, visit, visit.student)
+        refuse_and_404(request, visit, visit.student)
     student = get_student_or_404(
         request.user, visit.student.public_id, action=Action.WRITE, request=request, record=visit
     )
