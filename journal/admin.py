@@ -330,4 +330,4 @@ class TemplateVersionAdmin(TemplateScopeMixin, OrganisationScopedAdmin):
                 )
 
 
-from . import admin_codes  # noqa: E402, F401  (registers the code-list admins)
+from . import admin_codes, admin_visits  # noqa: E402, F401  (register the code-list, programme admins)

@@ -273,7 +273,8 @@ def build_world() -> World:
 
 
 def add_journal_template_objects(world: World) -> None:
-    """Organisation A's own template: version 1 published, version 2 a draft with a keyword."""
+    """Organisation A's own template: version 1 published, version 2 a draft with a keyword;
+    and A's own health programme, a draft copied from the national one."""
     from journal.models import DocumentTemplate, Keyword, TemplateVersion
 
     template = DocumentTemplate.objects.create(
@@ -287,6 +288,15 @@ def add_journal_template_objects(world: World) -> None:
         version=draft, order=1, code="anamnes", label="Anamnes", vips_heading="anamnes"
     )
     world.objects.update({"journal_documenttemplate": template, "journal_templateversion": draft})
+
+    # Organisation A's own health programme: a draft copied from the national one.
+    from journal.models.visits import HealthProgramme
+    from journal.services.programmes import programme_create_draft
+
+    national = HealthProgramme.objects.get(organisation=None, status="published")
+    world.objects["journal_healthprogramme"] = programme_create_draft(
+        source=national, organisation=world.org_a, by=None
+    )
 
 
 def add_journal_entry_objects(world: World) -> None:

@@ -839,6 +839,13 @@ ADMIN_MODELS: tuple[AdminModel, ...] = (
         },
     ),
     AdminModel("journal", "code", code_list_pages()),
+    # The health-visit programme (journal.admin_visits): the world's object is A's draft copied
+    # from the national programme; points are its inline only (no URLs of their own).
+    AdminModel(
+        "journal",
+        "healthprogramme",
+        registry_pages(add=FORBIDDEN),  # drafts come from "Skapa egen version" only
+    ),
 )
 
 
