@@ -25,7 +25,9 @@ POINT_FIELDS = [
 def _lock_programmes(organisation_id: int | None) -> None:
     """Serialise numbering and publishing within one organisation (or the national ones)."""
     if organisation_id is None:
-        list(HealthProgramme.objects.select_for_update().filter(organisation__isnull=True))
+        # order_by: the default ordering joins Organisation, which FOR UPDATE refuses.
+        national = HealthProgramme.objects.filter(organisation__isnull=True).order_by("pk")
+        list(national.select_for_update())
     else:
         Organisation.objects.select_for_update().get(pk=organisation_id)
 
