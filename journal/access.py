@@ -38,22 +38,16 @@ ATTACHMENT_SPEC = RecordSpec(
 
 def visible_entries(user, *, action: Action | str = Action.READ):
     """Entries the user may ``action`` (drafts of colleagues included, read-only)."""
-    return JournalEntry.objects.filter(record_filter(user, ENTRY_SPEC, action=action))
+    return visible_records(user, JournalEntry, ENTRY_SPEC, action=action)
 
 
 def acting_on_entries(user, action: Action | str):
-    """Entries the user may ``action`` *and* see: a reason that allows writing without reading
-    (a student who recently left: new notes only) opens no one else's entry — to correct or
-    mark an entry she must be able to read it, or have written it."""
-    entries = visible_entries(user, action=action)
-    if Action(action) == Action.READ:
-        return entries
-    readable = record_filter(user, ENTRY_SPEC, action=Action.READ)
-    return entries.filter(readable | Q(author_id=user.pk))
+    """Entries the user may ``action`` *and* see (``acting_on_records``)."""
+    return acting_on_records(user, JournalEntry, ENTRY_SPEC, action)
 
 
 def visible_attachments(user, *, action: Action | str = Action.READ):
-    return Attachment.objects.filter(record_filter(user, ATTACHMENT_SPEC, action=action))
+    return visible_records(user, Attachment, ATTACHMENT_SPEC, action=action)
 
 
 def _parse(value) -> uuid.UUID | None:
@@ -88,28 +82,16 @@ def get_entry_or_404(
     log_action: AccessAction | str | None = None,
     queryset=None,
 ) -> JournalEntry:
-    """The entry, with ``entry.student`` opened through the policy (header data and
-    ``student.access``) and one access-log row; a refused row and 404 when the entry is unknown
-    or outside the record filter for ``action``, 403 when the student is visible but the action
-    is not allowed."""
-    public_id = _parse(entry_id)
-    base = queryset if queryset is not None else JournalEntry.objects.all()
-    entry = None
-    if public_id is not None and request.user.is_authenticated:
-        entry = base.filter(public_id=public_id).select_related("student").first()
-    if entry is None:
-        refuse_and_404(request)
-    if not acting_on_entries(request.user, action).filter(pk=entry.pk).exists():
-        refuse_and_404(request, entry, entry.student)
-    entry.student = get_student_or_404(
-        request.user,
-        entry.student.public_id,
+    """The entry, with ``entry.student`` opened through the policy (``get_record_or_404``)."""
+    return get_record_or_404(
+        request,
+        JournalEntry,
+        ENTRY_SPEC,
+        entry_id,
         action=action,
-        request=request,
-        record=entry,
         log_action=log_action,
+        queryset=queryset,
     )
-    return entry
 
 
 # --- Alerts, medication orders, self-care plans -------------------------------------------------
@@ -129,8 +111,9 @@ def visible_records(user, model, spec: RecordSpec, *, action: Action | str = Act
 
 
 def acting_on_records(user, model, spec: RecordSpec, action: Action | str):
-    """As ``acting_on_entries``: to act on a record she must be able to read it or have
-    written it."""
+    """Records the user may ``action`` *and* see: a reason that allows writing without reading
+    (a student who recently left: new notes only) opens no one else's record — to correct,
+    mark or edit one she must be able to read it, or have written it."""
     records = visible_records(user, model, spec, action=action)
     if Action(action) == Action.READ:
         return records
@@ -148,10 +131,11 @@ def get_record_or_404(
     log_action: AccessAction | str | None = None,
     queryset=None,
 ):
-    """``get_entry_or_404`` for an alert, medication order or self-care plan (any model with
-    ``public_id`` and ``student``): the record with ``record.student`` opened through the policy
-    and one access-log row, or a refused row and 404 (403 for a visible student and a forbidden
-    action)."""
+    """A record (any model with ``public_id`` and ``student``: entry, alert, medication order,
+    self-care plan) with ``record.student`` opened through the policy (header data and
+    ``student.access``) and one access-log row; a refused row and 404 when it is unknown or
+    outside the record filter for ``action``, 403 when the student is visible but the action is
+    not allowed."""
     public_id = _parse(record_id)
     base = queryset if queryset is not None else model.objects.all()
     record = None
