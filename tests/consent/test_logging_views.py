@@ -97,8 +97,21 @@ def test_emergency_student_page_says_until_when_and_logs_the_reason(
     client.force_login(emergency_nurse_a2)
     response = client.get(student_a.get_absolute_url())
     ends = timezone.localtime(EmergencyAccess.objects.get().ends_at)
-    assert f"Åtkomst: nödåtkomst till {ends:%H:%M} (granskas)" in visible_text(response)
+    # The end is shown as a time of day when it is today, else with its date (an emergency
+    # access started late in the evening ends after midnight).
+    until = f"{ends:%H:%M}" if ends.date() == timezone.localdate() else f"{ends:%Y-%m-%d %H:%M}"
+    assert f"Åtkomst: nödåtkomst till {until} (granskas)" in visible_text(response)
     assert rows()[-1].reason == AccessReason.EMERGENCY
+
+
+def test_emergency_ending_another_day_shows_the_date_too(client, emergency_nurse_a2, student_a):
+    access = EmergencyAccess.objects.get()
+    access.ends_at = timezone.now() + datetime.timedelta(days=1, hours=1)
+    access.save(update_fields=["ends_at"])
+    client.force_login(emergency_nurse_a2)
+    ends = timezone.localtime(access.ends_at)
+    text = visible_text(client.get(student_a.get_absolute_url()))
+    assert f"Åtkomst: nödåtkomst till {ends:%Y-%m-%d %H:%M} (granskas)" in text
 
 
 def test_refused_student_page_is_404_with_a_refused_row_and_no_name(
