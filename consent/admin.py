@@ -27,6 +27,7 @@ from schools.admin_base import (
 )
 from schools.models import Enrolment, OrganisationRole, School
 
+from . import admin_consents  # noqa: F401  (consents and portal settings register themselves)
 from .models import AccessAction, AccessLogEntry, AccessReason, LogSeal
 
 LOG_RECORD_TYPE = "accesslog"

@@ -10,6 +10,7 @@ class ConsentConfig(AppConfig):
     def ready(self):
         from . import checks  # noqa: F401  (registers the system checks)
         from .dbroles import grant_after_migrate, register_protected_tables
+        from .portal import sections_consents  # noqa: F401  (the portal's consent section)
 
         register_protected_tables()
         # Once, for this app: post_migrate is sent after every app's migrations have run.

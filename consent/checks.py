@@ -39,3 +39,36 @@ def check_access_log_settings(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def check_portal_sign_in(app_configs=None, **kwargs):
+    """Guardians sign in with e-ID only: no demo e-ID, and e-ID over HTTPS, in a deployment."""
+    errors = []
+    if settings.PORTAL_DEMO_EID:
+        errors.append(
+            Error(
+                "The demo e-ID (PORTAL_DEMO_EID) is on.",
+                hint="It lets anyone sign in to the guardian portal as any guardian. "
+                "Set PORTAL_DEMO_EID=false; guardians sign in with e-ID over OpenID Connect.",
+                id="consent.E010",
+            )
+        )
+    if settings.OIDC_RP_CLIENT_ID:
+        endpoints = (
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        wrong = [name for name in endpoints if not getattr(settings, name).startswith("https://")]
+        if wrong or settings.OIDC_RP_SIGN_ALGO != "RS256" or not settings.OIDC_OP_ISSUER:
+            errors.append(
+                Error(
+                    "e-ID sign-in (OIDC_RP_CLIENT_ID) is set up incompletely.",
+                    hint="Give the broker's authorization, token and JWKS endpoints as https:// "
+                    f"URLs (not so: {', '.join(wrong) or 'none'}), OIDC_OP_ISSUER, and "
+                    "OIDC_RP_SIGN_ALGO=RS256.",
+                    id="consent.E011",
+                )
+            )
+    return errors

@@ -24,6 +24,28 @@ from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 APPEND_ONLY_FUNCTION = "elevhalsa_refuse_change"
 
+# consent's own tables, by model name (migration 0005 installs their triggers).
+APPEND_ONLY_MODELS = (
+    "AccessLogEntry",
+    "LogSeal",
+    "ConsentParty",
+    "ConsentAnswer",
+    "ActiveChoice",
+    "ReviewFinding",
+    "PermissionReview",
+)
+NO_DELETE_MODELS = (
+    "Consent",
+    "ConsentMandate",
+    "MaturityDecision",
+    "GuardianAccessDecision",
+    "GuardianAccount",
+    "LogReview",
+    "LogExtract",
+    "Block",
+    "BlockReveal",
+)
+
 _protected_tables: set[str] = set()
 _no_delete_tables: set[str] = set()
 
@@ -137,6 +159,13 @@ def remove_append_only_trigger(schema_editor: BaseDatabaseSchemaEditor, table: s
 
 
 def register_protected_tables() -> None:
-    """Called from ``ConsentConfig.ready``: the access log and its seals."""
-    protect_table(apps.get_model("consent", "AccessLogEntry"))
-    protect_table(apps.get_model("consent", "LogSeal"))
+    """Called from ``ConsentConfig.ready``: the access log and its seals, consent parties and
+    answers and active choices (append-only), every history table of this app; consents and
+    decisions are never deleted."""
+    for name in APPEND_ONLY_MODELS:
+        protect_table(apps.get_model("consent", name))
+    for model in apps.get_app_config("consent").get_models():
+        if model.__name__.startswith("Historical"):
+            protect_table(model)
+    for name in NO_DELETE_MODELS:
+        protect_table_from_delete(apps.get_model("consent", name))

@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("schools.urls")),
     path("", include("consent.urls")),  # access steps: lookup, emergency, records officer
     path("", include("journal.urls")),
+    path("portal/", include("consent.portal.urls")),  # guardians: e-ID sign-in and their pages
 ]

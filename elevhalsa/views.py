@@ -7,6 +7,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from consent.policy import area_of, visible_schools
+from consent.review.scope import reviewer_organisation
 from elevhalsa.pagination import paginate
 from journal.services.medication import REASSESS_WARNING_DAYS
 from journal.views.entries import home_drafts
@@ -43,5 +44,6 @@ def home(request):
             "more_reassessments": more_reassessments,
             "reassess_days": REASSESS_WARNING_DAYS,
             "visits": visits,
+            "is_log_reviewer": reviewer_organisation(request.user) is not None,
         },
     )

@@ -18,7 +18,7 @@ from consent.accesslog import Access, AccessAction, log_accesses, request_locati
 from consent.policy import Action, RecordSpec, get_student_or_404, record_filter
 from schools.models import Area
 
-from .models import Attachment, JournalEntry
+from .models import Attachment, EntryStatus, JournalEntry
 
 ENTRY_SPEC = RecordSpec(
     student_path="student",
@@ -26,6 +26,11 @@ ENTRY_SPEC = RecordSpec(
     organisation_field="organisation",
     kind="entry",
     author_field="author",
+    # Another provider reads signed notes only, never an unsigned draft.
+    other_provider_expression=Q(status=EntryStatus.SIGNED),
+    # Blocks (spärr): the unit the note was made at, and its contact day.
+    school_field="school",
+    date_field="contact_at__date",
 )
 ATTACHMENT_SPEC = RecordSpec(
     student_path="entry__student",
@@ -33,6 +38,9 @@ ATTACHMENT_SPEC = RecordSpec(
     organisation_field="entry__organisation",
     kind="entry",
     author_field="entry__author",
+    other_provider_expression=Q(entry__status=EntryStatus.SIGNED),
+    school_field="entry__school",
+    date_field="entry__contact_at__date",
 )
 
 
@@ -99,10 +107,37 @@ def get_entry_or_404(
 # Alerts cross the EMI/EPI wall ("alert" is in consent.policy.CROSSES_WALL); orders and plans
 # stay in their area (EMI) like entries.
 ALERT_SPEC = RecordSpec(kind="alert", author_field="recorded_by")
-MEDICATION_SPEC = RecordSpec(kind="medication_order", author_field="author")
-SELF_CARE_SPEC = RecordSpec(kind="self_care_plan", author_field="author")
+SIGNED_ONLY = Q(status=EntryStatus.SIGNED)
+MEDICATION_SPEC = RecordSpec(
+    kind="medication_order", author_field="author", other_provider_expression=SIGNED_ONLY
+)
+SELF_CARE_SPEC = RecordSpec(
+    kind="self_care_plan", author_field="author", other_provider_expression=SIGNED_ONLY
+)
 # Health visits are EMI records of the organisation that plans them.
 VISIT_SPEC = RecordSpec(area=Area.EMI, kind="health_visit", organisation_field="organisation")
+# Growth (measurements, parents' heights, sharing decisions): EMI records like entries.
+GROWTH_SPEC = RecordSpec(
+    kind="growth",
+    author_field="measured_by",
+    other_provider_expression=SIGNED_ONLY,
+    date_field="measured_on",
+)
+PARENT_HEIGHT_SPEC = RecordSpec(
+    kind="parent_heights", author_field="author", other_provider_expression=SIGNED_ONLY
+)
+GROWTH_SHARING_SPEC = RecordSpec(kind="growth", author_field="created_by")
+# Vaccinations (doses, refusals) are EMI records; the register queue follows its dose.
+VACCINATION_SPEC = RecordSpec(
+    kind="vaccination", author_field="vaccinator", other_provider_expression=SIGNED_ONLY
+)
+REGISTER_REPORT_SPEC = RecordSpec(
+    student_path="vaccination__student",
+    area_field="vaccination__area",
+    kind="vaccination",
+    author_field="vaccination__vaccinator",
+    other_provider_expression=Q(vaccination__status=EntryStatus.SIGNED),
+)
 
 
 def visible_records(user, model, spec: RecordSpec, *, action: Action | str = Action.READ):

@@ -330,4 +330,5 @@ class TemplateVersionAdmin(TemplateScopeMixin, OrganisationScopedAdmin):
                 )
 
 
-from . import admin_codes, admin_visits  # noqa: E402, F401  (register the code-list, programme admins)
+# Register the code-list, growth-reference and programme admins.
+from . import admin_codes, admin_growth, admin_vaccination, admin_visits  # noqa: E402, F401

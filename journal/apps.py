@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 # Rows that are only ever added: at the database the application role may not change or delete
 # them (consent.dbroles), and migration 0006 adds owner-proof triggers.
-APPEND_ONLY_MODELS = ["EntryMark", "RecordCopy"]
+APPEND_ONLY_MODELS = ["EntryMark", "RecordCopy", "GrowthSharing"]
 # Rows the application adds and updates (a trigger refuses it once the entry is signed) but never
 # deletes. Not keyword values, codes and the vision record: saving a draft deletes an emptied
 # value, a removed code and an emptied vision record (their history keeps them); the trigger
@@ -15,6 +15,13 @@ NO_DELETE_MODELS = [
     "MedicationOrder",
     "SelfCarePlan",
     "HealthVisit",
+    "ParentHeights",
+    # Vaccinations (migration 0018): signed doses and ordinations frozen, the register queue
+    # and sessions kept.
+    "Vaccination",
+    "Ordination",
+    "RegisterReport",
+    "VaccinationSession",
 ]
 
 
@@ -47,5 +54,14 @@ class JournalConfig(AppConfig):
             sender=self.get_model("JournalEntry").codes.through,
             dispatch_uid="journal_codes_signed",
         )
+        # Height and weight keywords write growth measurements (journal.services.growth).
+        from .services.growth import register_growth_writer
+
+        register_growth_writer()
+        from .services.vaccination_binding import register_vaccination_writer
+
+        register_vaccination_writer()  # a vaccination note's dose
+        from . import portal  # noqa: F401  (registers the portal's sections)
+
         # Lists of students (the class list) mark those with an active alert.
         register_student_marker(alert_markers)

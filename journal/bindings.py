@@ -30,7 +30,10 @@ class BindingKey(models.TextChoices):
     VISION_RIGHT = "vision.right", _("Synskärpa höger öga")
     GROWTH_HEIGHT = "growth.height", _("Längd (tillväxt)")
     GROWTH_WEIGHT = "growth.weight", _("Vikt (tillväxt)")
-    VACCINATION_DOSE = "vaccination.dose", _("Vaccinationsdos")
+    VACCINATION_VACCINE = "vaccination.vaccine", _("Vaccin (vaccinationsdos)")
+    VACCINATION_LOT = "vaccination.lot", _("Satsnummer (vaccinationsdos)")
+    VACCINATION_DOSE_NUMBER = "vaccination.dose_number", _("Dosnummer (vaccinationsdos)")
+    VACCINATION_SITE = "vaccination.site", _("Injektionsställe (vaccinationsdos)")
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,24 @@ BINDINGS: dict[str, Binding] = {
         min_value=Decimal("5"),
         max_value=Decimal("250"),
     ),
-    # A placeholder shape until the vaccination issue: "the dose was given", yes or no.
-    BindingKey.VACCINATION_DOSE: Binding(
-        BindingKey.VACCINATION_DOSE, KeywordKind.YES_NO, "vaccination.Vaccination"
+    # A vaccination note's dose (journal.services.vaccination_binding): the product by name
+    # (a text, so a new product needs no new template version), the batch, the dose number
+    # as typed and the injection site.
+    BindingKey.VACCINATION_VACCINE: Binding(
+        BindingKey.VACCINATION_VACCINE, KeywordKind.TEXT, "journal.Vaccination"
+    ),
+    BindingKey.VACCINATION_LOT: Binding(
+        BindingKey.VACCINATION_LOT, KeywordKind.TEXT, "journal.Vaccination"
+    ),
+    BindingKey.VACCINATION_DOSE_NUMBER: Binding(
+        BindingKey.VACCINATION_DOSE_NUMBER,
+        KeywordKind.NUMBER,
+        "journal.Vaccination",
+        min_value=Decimal("1"),
+        max_value=Decimal("10"),
+    ),
+    BindingKey.VACCINATION_SITE: Binding(
+        BindingKey.VACCINATION_SITE, KeywordKind.CHOICE, "journal.Vaccination"
     ),
 }
 

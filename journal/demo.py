@@ -149,6 +149,7 @@ def create_demo_entries(school_name: str = "Björkskolan") -> int:
     _write(psychologist, fourth[0], "psykologsamtal", PSYCHOLOGIST_TALK, days_ago=5)
     create_demo_care(nurse, allergic=fourth[0], diabetic=fourth[1])
     plan_demo_visits(nurse, school_name)
+    create_demo_growth(nurse, fourth=fourth, first=first)
     return count + 3
 
 
@@ -230,3 +231,152 @@ def create_demo_care(nurse, *, allergic: Student, diabetic: Student) -> None:
         valid_from=today - datetime.timedelta(days=60),
     )
     plan_sign(plan=plan, by=nurse)
+
+
+def create_demo_growth(nurse, *, fourth: list[Student], first: list[Student]) -> None:
+    """Growth (issue 7): earlier measurements (from BVC at 5½ years, the åk 2 visit) under the
+    åk 4 and förskoleklass notes written above, a class-entry measurement for the others, one
+    student whose BMI jumped (a flag: flags are on for the demo organisation), the parents'
+    heights and a growth curve shared with the guardians. Values sit on SD channels of WHO
+    2007, so the curves look like children's; nothing is written without the reference."""
+    from decimal import Decimal
+
+    from .growth.reference import default_reference, load_reference
+    from .models import GrowthMeasure, GrowthReference, GrowthSettings, MeasurementContext
+    from .services.growth import growth_share, parent_heights_save, record_measurement
+
+    try:
+        stored = default_reference()
+    except GrowthReference.DoesNotExist:
+        return
+    who = load_reference(stored)
+    organisation_id = nurse.staff_member.organisation_id
+    GrowthSettings.objects.get_or_create(
+        organisation_id=organisation_id, defaults={"reference": stored, "flags_enabled": True}
+    )
+    today = timezone.localdate()
+
+    def measure(student, age_years, *, height_z, bmi_z, context, weight=True):
+        on = student.birth_date + datetime.timedelta(days=round(age_years * 365.25))
+        age = (on - student.birth_date).days
+        if on > today or student.legal_sex not in ("F", "M"):
+            return
+        height = who.value_at(GrowthMeasure.HEIGHT, student.legal_sex, age, height_z)
+        bmi = who.value_at(GrowthMeasure.BMI, student.legal_sex, age, bmi_z)
+        if height is None or bmi is None:
+            return
+        kilos = bmi * (height / 100) ** 2
+        try:
+            record_measurement(
+                by=nurse,
+                student=student,
+                measured_on=on,
+                height_cm=Decimal(f"{height:.1f}"),
+                weight_kg=Decimal(f"{kilos:.1f}") if weight else None,
+                context=context,
+                confirm_drop=True,
+            )
+        except ValidationError:  # e.g. a demo student without a birth date
+            return
+
+    channels = [(-0.6, 0.1), (0.2, 0.4), (0.8, -0.3), (-0.2, 0.2)]
+    for student, (height_z, bmi_z) in zip(fourth, channels, strict=False):
+        if student.birth_date is None:
+            continue
+        measure(student, 5.5, height_z=height_z, bmi_z=bmi_z, context=MeasurementContext.BHV)
+        measure(
+            student, 8.2, height_z=height_z, bmi_z=bmi_z, context=MeasurementContext.HEALTH_VISIT
+        )
+    for student in first:
+        if student.birth_date is not None:
+            measure(student, 5.4, height_z=0.3, bmi_z=0.0, context=MeasurementContext.BHV)
+    # The flag: a clear rise in BMI since åk 2 (normal weight to overweight), measured at the
+    # class entry last week.
+    flagged = fourth[3] if len(fourth) > 3 else None
+    if flagged is not None and flagged.birth_date is not None:
+        age = (today - datetime.timedelta(days=7) - flagged.birth_date).days / 365.25
+        measure(flagged, age, height_z=-0.1, bmi_z=1.7, context=MeasurementContext.HEALTH_VISIT)
+    try:
+        parent_heights_save(
+            by=nurse,
+            student=fourth[0],
+            mother_cm=Decimal("166.0"),
+            mother_source="reported",
+            father_cm=Decimal("181.0"),
+            father_source="reported",
+        )
+        growth_share(by=nurse, student=fourth[0], shared=True)
+    except ValidationError:
+        return
+
+
+def create_demo_vaccinations(nurse, school_name: str = "Björkskolan") -> int:
+    """Vaccinations (issue 8): MPR dose 2 given to most of an åk 2 class, HPV dose 1 to some åk
+    5 students (dose 2 comes five months later), one HPV dose declined. Rows are written
+    directly, signed (the demo has no ordination or consent to rest on; the DOSES helper's
+    ``record_vaccination`` refuses a dose without them), and given doses are queued for the
+    register when its queue exists. Idempotent: nothing is written when the nurse has any."""
+    from .models.vaccination import Vaccination, VaccinationOutcome, Vaccine, VaccineLot
+
+    if Vaccination.objects.filter(vaccinator=nurse).exists():
+        return 0
+    mpr = Vaccine.objects.filter(name="M-M-RVAXPRO").first()
+    hpv = Vaccine.objects.filter(name="Gardasil 9").first()
+    if mpr is None or hpv is None:  # the programme's migration did not run
+        return 0
+    today = timezone.localdate()
+    lots = {
+        vaccine.pk: VaccineLot.objects.get_or_create(
+            vaccine=vaccine,
+            lot_number=f"DEMO{vaccine.pk:03d}",
+            defaults={"expires_on": today + datetime.timedelta(days=300)},
+        )[0]
+        for vaccine in (mpr, hpv)
+    }
+    staff = nurse.staff_member
+    name = nurse.get_full_name() or nurse.username
+    try:
+        from .register import queue_report
+    except ImportError:  # the register queue is another part of issue 8
+        queue_report = None
+
+    def write(student, series, number, vaccine, days_ago, outcome=VaccinationOutcome.GIVEN):
+        given_at = timezone.now() - datetime.timedelta(days=days_ago, hours=3)
+        given = outcome == VaccinationOutcome.GIVEN
+        row = Vaccination(
+            student=student,
+            organisation_id=staff.organisation_id,
+            outcome=outcome,
+            series=series,
+            dose_number=number,
+            vaccine=vaccine if given else None,
+            lot=lots[vaccine.pk] if given else None,
+            given_at=given_at,
+            site="vänster överarm" if given else "",
+            route="intramuskulärt" if given else "",
+            consent_override_reason="Demo: samtycke på papper." if given else "",
+            reason="" if given else "Vårdnadshavarna avböjer HPV-vaccination.",
+            vaccinator=nurse,
+            vaccinator_name=name,
+            vaccinator_title="Skolsköterska",
+            status="signed",
+            signed_at=given_at,
+        )
+        row._history_user = nurse
+        row.save()
+        if given and queue_report is not None:
+            queue_report(row, by=nurse)
+        return row
+
+    written = 0
+    for student in _students(school_name, 2, 20)[:-3]:  # three still to vaccinate
+        write(student, "MPR", 2, mpr, days_ago=30)
+        written += 1
+    fifth = [s for s in _students(school_name, 5, 20) if s.birth_date is not None]
+    for student in fifth[:5]:
+        write(student, "HPV", 1, hpv, days_ago=60)
+        written += 1
+    if len(fifth) > 5:
+        write(fifth[5], "HPV", 1, hpv, days_ago=60, outcome=VaccinationOutcome.DECLINED)
+        written += 1
+    return written

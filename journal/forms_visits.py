@@ -1,4 +1,5 @@
-"""Forms for health visits: planning a class on one date, and one visit's status. The rules are
+"""Forms for health visits: planning a class on one date, one visit's status, and one point
+planned case by case (a catch-up). The rules are
 the service's (``journal.services.visits``): the forms ask the same functions, so a message
 appears next to its field and nothing typed is lost."""
 
@@ -12,6 +13,7 @@ from elevhalsa.forms import BootstrapFormMixin
 from .forms import DateInput
 from .models import HealthVisit
 from .models.visits import VisitStatus
+from .services.visit_coverage import catch_up_errors
 from .services.visits import visit_errors
 
 
@@ -113,6 +115,61 @@ class VisitForm(BootstrapFormMixin, forms.Form):
             invited_on=cleaned.get("invited_on"),
             declined_by=cleaned.get("declined_by", ""),
             reason=cleaned.get("reason", ""),
+        ).items():
+            for message in messages:
+                self.add_error(name, message)
+        return cleaned
+
+
+class CatchUpForm(BootstrapFormMixin, forms.Form):
+    """One programme point planned case by case, or marked not applicable (with a reason)."""
+
+    status = forms.ChoiceField(
+        label=_("Vad ska göras?"),
+        choices=[
+            (VisitStatus.PLANNED, _("Planera besöket det här läsåret")),
+            (VisitStatus.NOT_APPLICABLE, _("Markera som ej aktuellt")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Välj om besöket ska planeras eller inte är aktuellt."),
+            "invalid_choice": _("Välj om besöket ska planeras eller inte är aktuellt."),
+        },
+    )
+    planned_on = forms.DateField(
+        label=_("Planerat datum"),
+        required=False,
+        widget=DateInput,
+        error_messages={"invalid": _("Ange ett giltigt datum.")},
+        help_text=_("Vid planering: ett datum inom läsåret."),
+    )
+    reason = forms.CharField(
+        label=_("Kommentar"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "Vid ej aktuellt: varför, t.ex. flyttade in efter årskursen. Vid planering valfri. "
+            "Inga hälsouppgifter: de skrivs i anteckningen."
+        ),
+    )
+
+    def __init__(self, *args, school_year: str, **kwargs):
+        self.school_year = school_year
+        kwargs.setdefault("initial", {"status": VisitStatus.PLANNED})
+        super().__init__(*args, **kwargs)
+        # Radios, not a text box: the template lays them out in a fieldset.
+        self.fields["status"].widget.attrs["class"] = "form-check-input"
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        for name, messages in catch_up_errors(
+            status=cleaned.get("status", ""),
+            planned_on=cleaned.get("planned_on"),
+            reason=cleaned.get("reason", ""),
+            school_year=self.school_year,
         ).items():
             for message in messages:
                 self.add_error(name, message)

@@ -1,6 +1,17 @@
 from django.urls import path
 
-from .views import alerts, attachments, copies, entries, letters, medication, record, visits
+from .views import (
+    alerts,
+    attachments,
+    copies,
+    entries,
+    growth,
+    letters,
+    medication,
+    other_providers,
+    record,
+    visits,
+)
 
 app_name = "journal"
 urlpatterns = [
@@ -65,4 +76,139 @@ urlpatterns = [
     path("klasser/<int:pk>/halsobesok/", visits.class_worklist, name="class-worklist"),
     path("halsobesok/<int:pk>/", visits.visit_update, name="visit-update"),
     path("elever/<uuid:public_id>/halsobesok/", visits.student_visits, name="student-visits"),
+    # One programme point planned case by case (catch-up) or marked not applicable.
+    path(
+        "elever/<uuid:public_id>/halsobesok/punkt/<int:point_pk>/",
+        visits.visit_catch_up,
+        name="visit-catch-up",
+    ),
+    # Another care provider's records: the active choice under a granted consent (R-ACL-6).
+    path(
+        "elever/<uuid:public_id>/annan-vardgivare/<int:organisation_id>/",
+        other_providers.active_choice,
+        name="active-choice",
+    ),
+]
+
+# Growth (tillväxt): a student's measurements and curves, parents' heights, sharing with the
+# guardians, a correction; a class's heights and weights on one page (issue 7).
+urlpatterns += [
+    path("elever/<uuid:public_id>/tillvaxt/", growth.student_growth, name="growth"),
+    path("elever/<uuid:public_id>/tillvaxt/ny/", growth.measurement_new, name="growth-new"),
+    path(
+        "elever/<uuid:public_id>/tillvaxt/foraldrar/",
+        growth.parent_heights,
+        name="growth-parents",
+    ),
+    path("elever/<uuid:public_id>/tillvaxt/delning/", growth.growth_share, name="growth-share"),
+    path(
+        "tillvaxt/<uuid:measurement_id>/rattelse/",
+        growth.measurement_correct,
+        name="growth-correct",
+    ),
+    path("klasser/<int:pk>/tillvaxt/", growth.class_growth, name="class-growth"),
+]
+
+# Class vaccination sessions (issue 8): plan under a signed general ordination, ask the class
+# for consent, then one click per student with the session's vaccine and lot.
+from .views import vaccination_sessions  # noqa: E402
+
+urlpatterns += [
+    path(
+        "klasser/<int:pk>/vaccinationstillfallen/",
+        vaccination_sessions.session_list,
+        name="vaccination-session-list",
+    ),
+    path(
+        "klasser/<int:pk>/vaccinationstillfallen/ny/",
+        vaccination_sessions.session_new,
+        name="vaccination-session-new",
+    ),
+    path(
+        "vaccinationstillfallen/<uuid:public_id>/",
+        vaccination_sessions.session_detail,
+        name="vaccination-session",
+    ),
+    path(
+        "vaccinationstillfallen/<uuid:public_id>/samtycken/",
+        vaccination_sessions.session_consents,
+        name="vaccination-session-consents",
+    ),
+]
+
+# Ordinations, doses, refusals, documented doses and corrections, and the national vaccination
+# register's worklist (issue 8).
+from .views import register, vaccinations  # noqa: E402
+
+urlpatterns += [
+    path("ordinationer/", vaccinations.ordination_list, name="ordination-list"),
+    path("ordinationer/ny/", vaccinations.ordination_new, name="ordination-new"),
+    path(
+        "ordinationer/<uuid:ordination_id>/",
+        vaccinations.ordination_detail,
+        name="ordination-detail",
+    ),
+    path(
+        "ordinationer/<uuid:ordination_id>/signera/",
+        vaccinations.ordination_sign,
+        name="ordination-sign",
+    ),
+    path(
+        "elever/<uuid:public_id>/vaccinationer/ny/",
+        vaccinations.vaccination_new,
+        name="vaccination-new",
+    ),
+    path(
+        "elever/<uuid:public_id>/vaccinationer/tidigare/",
+        vaccinations.vaccination_document,
+        name="vaccination-document",
+    ),
+    path(
+        "vaccinationer/<uuid:vaccination_id>/",
+        vaccinations.vaccination_detail,
+        name="vaccination-detail",
+    ),
+    path(
+        "vaccinationer/<uuid:vaccination_id>/rattelse/",
+        vaccinations.vaccination_correct,
+        name="vaccination-correct",
+    ),
+    path("vaccinationsregistret/", register.register_worklist, name="register-worklist"),
+    path(
+        "vaccinationsregistret/<int:pk>/inskickad/",
+        register.register_mark_sent,
+        name="register-mark-sent",
+    ),
+    path(
+        "vaccinationsregistret/<int:pk>/kvittens/",
+        register.register_acknowledge,
+        name="register-acknowledge",
+    ),
+    path(
+        "vaccinationsregistret/<int:pk>/igen/",
+        register.register_requeue,
+        name="register-requeue",
+    ),
+]
+
+# Vaccination status (issue 8): a student's status and history, a class's status, a school's
+# due list (and catch-up list, CSV export).
+from .views import vaccination_status  # noqa: E402
+
+urlpatterns += [
+    path(
+        "elever/<uuid:public_id>/vaccinationer/",
+        vaccination_status.student_vaccinations,
+        name="student-vaccinations",
+    ),
+    path(
+        "klasser/<int:pk>/vaccinationer/",
+        vaccination_status.class_vaccinations,
+        name="class-vaccinations",
+    ),
+    path(
+        "skolor/<int:pk>/vaccinationer/",
+        vaccination_status.school_due_list,
+        name="school-vaccinations",
+    ),
 ]

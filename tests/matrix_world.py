@@ -2,9 +2,9 @@
 organisation A, ``student_a`` ("Alva Matrixsdotter"), and one user per role of issue 3 point 7.
 
 Organisation A has school A (student_a's health-responsible school, class 4M) and school A2;
-organisation B has school B. Guardians have no login or portal yet: they are users without a
-staff profile (their e-ID portal comes later), beside ``Guardian`` rows that name them as
-custodians of student_a and of another student.
+organisation B has school B. The guardian roles are users without a staff profile, bound
+(``add_portal_objects``) to the ``Guardian`` rows that name them as custodians of student_a and
+of another student; the matrix signs them in as guardian portal sessions.
 
 Besides the roles, the world holds one object of organisation A per admin model, each as close
 to student_a as the model allows (the student herself, her enrolment, class membership,
@@ -175,7 +175,7 @@ def build_world() -> World:
     world = World(org_a, org_b, school_a, school_a2, school_b, class_a, student_a)
     users = world.users
 
-    # Guardians: users without a staff profile (no portal yet), and the registry's rows.
+    # Guardians: users without a staff profile (bound to these rows in add_portal_objects).
     users[GUARDIAN_HERE] = UserFactory(username="guardian_here")
     users[GUARDIAN_OTHER] = UserFactory(username="guardian_other")
     guardian = GuardianFactory(given_name="Gustav", family_name=GUARDIAN_FAMILY_NAME)
@@ -396,7 +396,8 @@ def add_alert_and_care_objects(world: World) -> None:
 
 
 def add_health_visit_objects(world: World) -> None:
-    """Issue 6: student_a's åk 4 visit (national programme), planned in a week by the nurse."""
+    """Issue 6: student_a's åk 4 visit (national programme), planned in a week by the nurse, and
+    the åk 2 point she has no visit for (the catch-up page)."""
     from journal.models import HealthVisit, ProgrammePoint
 
     point = ProgrammePoint.objects.get(programme__organisation=None, school_type="GR", grade=4)
@@ -410,3 +411,292 @@ def add_health_visit_objects(world: World) -> None:
         updated_by=world.users[NURSE_HERE],
     )
     world.objects["journal_healthvisit"] = visit
+    # A point she has no visit for (åk 2, an earlier grade): planned case by case.
+    world.objects["journal_programmepoint_catch_up"] = ProgrammePoint.objects.get(
+        programme__organisation=None, programme__status="published", school_type="GR", grade=2
+    )
+
+
+def add_consent_objects(world: World) -> None:
+    """Issue 5: consent requests about student_a by the nurse here (her guardian the only party):
+    HPV pending, MPR granted on paper with a scan; a maturity decision; a god man with a
+    mandate; and organisation A's portal settings."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from consent import consents
+    from consent.models import PortalSettings
+
+    nurse, student = world.users[NURSE_HERE], world.student_a
+    pending = consents.request_consent(
+        student=student, by=nurse, kind="vaccination", scope_code="HPV"
+    )
+    granted = consents.request_consent(
+        student=student, by=nurse, kind="vaccination", scope_code="MPR"
+    )
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    scanned = consents.answer(
+        granted.parties.get(),
+        "agree",
+        channel="paper",
+        by_user=nurse,
+        scan=SimpleUploadedFile("svar.png", png, content_type="image/png"),
+    )
+    maturity = consents.maturity_record(
+        student=student, kind="transfer", reason="Förstår vad överföringen innebär.", by=nurse
+    )
+    trustee = GuardianRelationFactory(
+        student=student,
+        guardian=GuardianFactory(given_name="Greta", family_name="Godmansson"),
+        relation_type=GuardianRelation.Type.TRUSTEE,
+    )
+    mandate = consents.mandate_record(
+        relation=trustee, kind="vaccination", basis="Förordnande 2026-01-10", by=nurse
+    )
+    settings, _created = PortalSettings.objects.get_or_create(organisation=world.org_a)
+    world.objects.update(
+        {
+            "consent_consent": pending,
+            "consent_pending": pending,
+            "consent_party": pending.parties.get(),
+            "consent_scanned": granted,
+            "consent_scanned_answer": scanned,
+            "consent_maturity": maturity,
+            "consent_mandate": mandate,
+            "consent_portalsettings": settings,
+        }
+    )
+
+
+def add_portal_objects(world: World) -> None:
+    """Issue 5: the guardian roles' e-ID accounts: GUARDIAN_HERE is bound to student_a's
+    guardian, GUARDIAN_OTHER to the other student's (the matrix signs them in as portal
+    sessions). Only tests bind by hand; the application binds from a verified e-ID claim."""
+    from consent.models import GuardianAccount
+    from schools.models import Guardian
+
+    other = Guardian.objects.get(relations__student__family_name=OTHER_FAMILY_NAME)
+    for role, guardian in (
+        (GUARDIAN_HERE, world.objects["schools_guardian"]),
+        (GUARDIAN_OTHER, other),
+    ):
+        GuardianAccount.objects.create(user=world.users[role], guardian=guardian, issuer="test")
+
+    # A clinician's current decision about the guardian's reading: an extension (for a
+    # ten-year-old it changes nothing today), for the staff pages that list and end decisions.
+    from consent.portal.decisions import guardian_access_decide
+
+    world.objects["consent_guardianaccessdecision"] = guardian_access_decide(
+        student=world.student_a,
+        guardian=world.objects["schools_guardian"],
+        kind="extend",
+        reason="Överenskommelse med eleven och vårdnadshavaren.",
+        valid_until=_days(30),
+        by=world.users[NURSE_HERE],
+    )
+
+
+def add_growth_objects(world: World) -> None:
+    """Issue 7: growth measurements of student_a (filled by the growth work)."""
+    # The growth reference (migration 0013, installation-wide) and organisation A's settings.
+    from journal.growth.reference import default_reference
+    from journal.models import GrowthSettings
+
+    reference = default_reference()
+    world.objects["journal_growthreference"] = reference
+    world.objects["journal_growthsettings"] = GrowthSettings.objects.create(
+        organisation=world.org_a, reference=reference
+    )
+    # Measurements (issue 7, part B): one signed measurement of student_a from a class entry.
+    from decimal import Decimal
+
+    from journal.services.growth import record_measurement
+
+    world.objects["journal_growthmeasurement"] = record_measurement(
+        by=world.users[NURSE_HERE],
+        student=world.student_a,
+        measured_on=_days(-30),
+        height_cm=Decimal("140.0"),
+        weight_kg=Decimal("33.0"),
+    )
+
+
+def add_vaccination_status_objects(world: World) -> None:
+    """Issue 8 (status): student_a has no MPR dose 2 (åk 4: overdue, on the due lists); the
+    admin's objects: a vaccine (migration 0017), a lot, and A's draft programme."""
+    from journal.models.vaccination import VaccinationProgramme, Vaccine, VaccineLot
+    from journal.services.vaccination_programmes import vaccination_programme_create_draft
+
+    vaccine = Vaccine.objects.get(name="Gardasil 9")
+    world.objects["journal_vaccine"] = vaccine
+    world.objects["journal_vaccinelot"] = VaccineLot.objects.create(
+        vaccine=vaccine, lot_number="MATRIS1", expires_on=_days(300)
+    )
+    national = VaccinationProgramme.objects.get(organisation=None, status="published")
+    world.objects["journal_vaccinationprogramme"] = vaccination_programme_create_draft(
+        source=national, organisation=world.org_a, by=None
+    )
+
+
+def add_vaccination_session_objects(world: World) -> None:
+    """Issue 8: a signed general ordination (the doctor's) for HPV covering school A's class of
+    student_a, and a session for that class planned today by the nurse."""
+    from journal.models import Ordination, Vaccine
+    from journal.services.vaccination_sessions import session_create
+    from journal.services.vaccinations import sign_ordination
+
+    vaccine = Vaccine.objects.get(name="Gardasil 9")
+    ordination = Ordination.objects.create(
+        organisation=world.org_a,
+        kind=Ordination.Kind.GENERAL,
+        vaccine=vaccine,
+        strength="0,5 ml",
+        dose="0,5 ml",
+        route="intramuskulärt",
+        covers="Elever i klass 4M",
+        valid_from=_days(-10),
+        valid_until=_days(100),
+        issued_by=world.users[DOCTOR],
+        issued_by_name="Doktor Matris",
+    )
+    # Schools first: a signed ordination's schools are frozen (migration 0018).
+    ordination.schools.set([world.school_a])
+    ordination = sign_ordination(ordination=ordination, by=world.users[DOCTOR])
+    world.objects["session_ordination"] = ordination
+    world.objects["journal_vaccinationsession"] = session_create(
+        by=world.users[NURSE_HERE],
+        school_class=world.class_a,
+        vaccine=vaccine,
+        ordination=ordination,
+        planned_on=timezone.localdate(),
+    )
+
+
+def add_vaccination_dose_objects(world: World) -> None:
+    """Issue 8 (doses): a general HPV ordination for school A (the nurse drafts it, the doctor
+    signs it), a draft ordination, and an HPV dose the nurse gave student_a yesterday under the
+    signed one (her guardians' consent is still pending: given with a recorded reason), with
+    its pending register report."""
+    import datetime as dt
+
+    from journal.models import RegisterReport, Vaccine, VaccineLot
+    from journal.services import vaccinations
+
+    nurse, doctor = world.users[NURSE_HERE], world.users[DOCTOR]
+    vaccine = Vaccine.objects.get(name="Gardasil 9")
+    common = {
+        "kind": "general",
+        "vaccine": vaccine,
+        "strength": "0,5 ml",
+        "dose": "0,5 ml",
+        "route": "intramuskulärt",
+        "schools": [world.school_a],
+        "covers": "Elever i årskurs 4–6",
+        "grade_from": 4,
+        "grade_to": 6,
+    }
+    signed = vaccinations.sign_ordination(
+        ordination=vaccinations.create_ordination(
+            by=nurse, valid_from=_days(-30), valid_until=_days(100), **common
+        ),
+        by=doctor,
+    )
+    draft = vaccinations.create_ordination(
+        by=nurse, valid_from=_days(1), valid_until=_days(200), **common
+    )
+    lot = VaccineLot.objects.create(vaccine=vaccine, lot_number="MATRISDOS", expires_on=_days(90))
+    yesterday = timezone.make_aware(dt.datetime.combine(_days(-1), dt.time(10, 0)))
+    dose = vaccinations.record_vaccination(
+        by=nurse,
+        student=world.student_a,
+        outcome="given",
+        given_at=yesterday,
+        series="HPV",
+        vaccine=vaccine,
+        lot=lot,
+        ordination=signed,
+        consent_override_reason="Vårdnadshavarna samtyckte muntligt i telefon.",
+        site="vänster överarm",
+        route="intramuskulärt",
+    )
+    world.objects.update(
+        {
+            "vaccination_ordination": signed,
+            "vaccination_ordination_draft": draft,
+            "journal_vaccination": dose,
+            "journal_registerreport": RegisterReport.objects.get(vaccination=dose),
+        }
+    )
+
+
+def add_cross_organisation_objects(world: World) -> None:
+    """Issue 5: a signed EMI entry about student_a by organisation B's nurse (an earlier care
+    provider), and a granted consent, in force, that lets organisation A's EMI staff read
+    organisation B's EMI records of student_a after an active choice."""
+    from consent.models import Consent, ConsentKind, ConsentStatus
+    from tests.journal.factories import make_entry
+
+    entry = make_entry(
+        world.users[NURSE_OTHER_ORG],
+        world.student_a,
+        template="telefonkontakt",
+        values={"kontakt-med": "Vårdnadshavare", "bedomning": "Tidigare vårdgivares notering."},
+        sign=True,
+        school=world.school_b,
+    )
+    consent = Consent.objects.create(
+        student=world.student_a,
+        organisation=world.org_a,
+        kind=ConsentKind.READ_BY_PROVIDER,
+        scope_organisation_number=world.org_b.organisation_number,
+        scope_area="EMI",
+        valid_from=_days(-30),
+        status=ConsentStatus.GRANTED,
+        decided_at=timezone.now(),
+        requested_by=world.users[NURSE_HERE],
+    )
+    world.objects.update({"cross_organisation_entry": entry, "cross_organisation_consent": consent})
+
+
+def add_log_review_objects(world: World) -> None:
+    """Issue 11: a documented log search of organisation A over the last month (it covers the
+    log row about student_a), and the emergency access of the world waiting in the queue."""
+    from consent.models import EmergencyAccess, LogReview
+
+    today = timezone.localdate()
+    world.objects["consent_logreview"] = LogReview.objects.create(
+        organisation=world.org_a,
+        kind=LogReview.Kind.FILTERED,
+        period_from=today - datetime.timedelta(days=30),
+        period_to=today,
+        reviewer=world.users[LOG_REVIEWER],
+    )
+    world.objects["consent_emergencyaccess"] = EmergencyAccess.objects.get(
+        user=world.users[EMERGENCY]
+    )
+
+
+def add_block_objects(world: World) -> None:
+    """Issue 11: a block of student_a's records made at school A — for records up to 2000 only,
+    so it hides none of the world's records from anyone — with the emergency nurse's first
+    reveal step taken; a second block to lift; and a released log extract by the nurse here."""
+    import datetime as _datetime
+
+    from consent.blocks import block_record, block_reveal
+    from consent.extracts import extract_create
+
+    nurse, student = world.users[NURSE_HERE], world.student_a
+    old = _datetime.date(2000, 1, 1)
+    block = block_record(student=student, by=nurse, school=world.school_a, records_until=old)
+    to_lift = block_record(student=student, by=nurse, organisation=world.org_a, records_until=old)
+    block_reveal(block=block, user=world.users[EMERGENCY], step="unit", reason="Akut: allergi.")
+    extract = extract_create(
+        student=student,
+        organisation=world.org_a,
+        by=nurse,
+        period_from=_days(-30),
+        period_to=_days(0),
+        requested_by_text="Eleven",
+    )
+    world.objects.update(
+        {"consent_block": block, "consent_block_lift": to_lift, "consent_logextract": extract}
+    )

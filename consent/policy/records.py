@@ -25,6 +25,7 @@ from schools.models import (
 from ..models import (
     AccessReason,
 )
+from .cross import CROSS_ACTIONS, blocked_clause, other_provider_clause
 from .rules import (
     CROSSES_WALL,
     RULES,
@@ -49,7 +50,13 @@ class RecordSpec:
     * ``kind``: the record kind; kinds in ``CROSSES_WALL`` cross the EMI/EPI wall;
     * ``author_field``: lookup to the authoring user, for the own-records rules;
     * ``shared_expression``: a Q the owning app builds for what is shared with guardians
-      (the portal's face of the policy; staff filters do not use it).
+      (the portal's face of the policy; staff filters do not use it);
+    * ``other_provider_expression``: a Q for the records another care provider may ever read
+      under consent (signed ones: never a colleague's unsigned draft); None: every record;
+    * ``school_field``: lookup to the unit (School) the record was made at, for unit blocks
+      (spärr); None: the record has no unit and only organisation-wide blocks apply to it;
+    * ``date_field``: lookup to the record's date (or datetime), for a block's period; None: a
+      block applies whatever its period (hiding too much rather than too little).
     """
 
     student_path: str = "student"
@@ -59,6 +66,9 @@ class RecordSpec:
     kind: str = ""
     author_field: str | None = None
     shared_expression: Q | None = None
+    other_provider_expression: Q | None = None
+    school_field: str | None = None
+    date_field: str | None = None
 
     def __post_init__(self):
         if self.area is not None and self.area not in Area.values:
@@ -98,12 +108,17 @@ def _user_area_and_organisation(user) -> tuple[str | None, int | None]:
     return cached
 
 
-def record_filter(user, spec: RecordSpec, *, action: Action | str = Action.READ, on=None) -> Q:
+def record_filter(
+    user, spec: RecordSpec, *, action: Action | str = Action.READ, on=None, blocks: bool = True
+) -> Q:
     """A Q for a record queryset: records of students the user may ``action``, in her area
     (or a kind that crosses the wall, or an area a valid grant opens), made by her own
     organisation. Own-records rules add the records she authored, if the spec names the author.
-
-    Blocks (spärr) and cross-organisation consent join here in later issues.
+    For reading and printing, another organisation's records join under a granted consent and
+    an active choice (``cross.other_provider_clause``). Blocks (spärr) win over everything:
+    a record an active block of the student covers is left out unless the user works at the
+    blocked unit (organisation) herself or has revealed it (``cross.blocked_clause``);
+    ``blocks=False`` leaves them in, for ``blocked_filter`` only.
     """
     action = Action(action)
     if not _authenticated(user):
@@ -152,7 +167,22 @@ def record_filter(user, spec: RecordSpec, *, action: Action | str = Action.READ,
             )
     if not clauses:
         return _nothing()
-    return Q(**{spec.organisation_field: organisation_id}) & reduce(or_, clauses)
+    made_by = Q(**{spec.organisation_field: organisation_id})
+    if blocks:
+        # Blocks (spärr, issue 11) hide the organisation's own records from other units too.
+        made_by &= ~blocked_clause(spec, w)
+    if action in CROSS_ACTIONS:
+        # Another provider's records: read and print only, under consent and an active choice.
+        made_by |= other_provider_clause(spec, w, blocks=blocks)
+    return made_by & reduce(or_, clauses)
+
+
+def blocked_filter(user, spec: RecordSpec, *, on=None) -> Q:
+    """Records the user could read but for a block (spärr): what "spärrade uppgifter finns"
+    tells her, and what the reveal steps may open."""
+    if not _authenticated(user):
+        return _nothing()
+    return record_filter(user, spec, on=on, blocks=False) & blocked_clause(spec, _when(user, on))
 
 
 def visible_records(user, queryset: QuerySet, spec: RecordSpec, **kwargs) -> QuerySet:

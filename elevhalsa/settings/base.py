@@ -259,6 +259,22 @@ ACCESS_RECENTLY_LEFT_DAYS = env_int("ACCESS_RECENTLY_LEFT_DAYS", 30)
 EMERGENCY_ACCESS_HOURS = env_int("EMERGENCY_ACCESS_HOURS", 4)
 RECORDS_OFFICER_ACCESS_HOURS = env_int("RECORDS_OFFICER_ACCESS_HOURS", 4)
 
+# --- Access-log review (consent.review): period limit, suspicion checks, samples, reminders -----
+# A search or check covers at most LOG_REVIEW_MAX_PERIOD_DAYS. The suspicion checks flag: an
+# access within AFTER_ASSIGNMENT_DAYS after the user's assignment at that unit ended; more than
+# BURST_STUDENTS distinct students read within BURST_MINUTES by one user; accesses before
+# WORK_START_HOUR or from WORK_END_HOUR (local time), or on Saturdays and Sundays. A random
+# sample takes SAMPLE_PER_UNIT rows per unit and month. Assignments and grants not reviewed for
+# ACCESS_REVIEW_REMINDER_DAYS are listed on the permissions overview (behörighetsöversikt).
+LOG_REVIEW_MAX_PERIOD_DAYS = env_int("LOG_REVIEW_MAX_PERIOD_DAYS", 366)
+LOG_REVIEW_AFTER_ASSIGNMENT_DAYS = env_int("LOG_REVIEW_AFTER_ASSIGNMENT_DAYS", 30)
+LOG_REVIEW_BURST_STUDENTS = env_int("LOG_REVIEW_BURST_STUDENTS", 20)
+LOG_REVIEW_BURST_MINUTES = env_int("LOG_REVIEW_BURST_MINUTES", 10)
+LOG_REVIEW_WORK_START_HOUR = env_int("LOG_REVIEW_WORK_START_HOUR", 7)
+LOG_REVIEW_WORK_END_HOUR = env_int("LOG_REVIEW_WORK_END_HOUR", 18)
+LOG_REVIEW_SAMPLE_PER_UNIT = env_int("LOG_REVIEW_SAMPLE_PER_UNIT", 10)
+ACCESS_REVIEW_REMINDER_DAYS = env_int("ACCESS_REVIEW_REMINDER_DAYS", 365)
+
 # --- Registry import (schools.registry) -----------------------------------------------------------
 # A folder the job `registry_import_inbox` imports CSV files from (moved to done/ afterwards);
 # empty: the job does nothing.
@@ -273,3 +289,51 @@ JOURNAL_PRINT_REASON_REQUIRED = env_bool("JOURNAL_PRINT_REASON_REQUIRED", True)
 # through the attachment view (policy and access log).
 JOURNAL_ATTACHMENT_ROOT = env_str("JOURNAL_ATTACHMENT_ROOT", str(BASE_DIR / "var" / "attachments"))
 JOURNAL_ATTACHMENT_MAX_BYTES = env_int("JOURNAL_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
+
+# Consents (issue 5): scanned paper answers, outside the web root like attachments.
+CONSENT_SCAN_ROOT = env_str("CONSENT_SCAN_ROOT", str(BASE_DIR / "var" / "consent-scans"))
+# Reading another care provider's records needs a granted consent and an active choice, which
+# holds this long for that user and student (then she chooses again).
+CONSENT_ACTIVE_CHOICE_MINUTES = env_int("CONSENT_ACTIVE_CHOICE_MINUTES", 60)
+
+# Vaccinations (issue 8): the national vaccination register (NVR). The system name is half of
+# every report's stable unique reference (with the first dose row's id), so never change it in
+# production. Export files (UNVERIFIED FORMAT: not FHM's specification) are written here, outside
+# the web root: they hold identity numbers.
+VACCINATION_REGISTER_SYSTEM_NAME = env_str("VACCINATION_REGISTER_SYSTEM_NAME", "elevhalsa-journal")
+VACCINATION_REGISTER_EXPORT_DIR = env_str(
+    "VACCINATION_REGISTER_EXPORT_DIR", str(BASE_DIR / "var" / "vaccination-register")
+)
+
+# --- Guardian sign-in: e-ID over OpenID Connect, and the demo e-ID (consent.portal) -------------
+# Guardians sign in only with e-ID through a broker's OpenID Connect provider (mozilla-django-oidc,
+# code flow with PKCE). Only the personnummer claim of the verified ID token counts: it binds the
+# user to the one Guardian with that number (consent.portal.identity); nobody binds by hand.
+# While the client id or an endpoint is empty, e-ID sign-in is off (no link, the views 404).
+# The broker's redirect URI is https://<host>/portal/e-legitimation/retur/.
+AUTHENTICATION_BACKENDS.append("consent.portal.oidc.GuardianOIDCBackend")
+OIDC_RP_CLIENT_ID = env_str("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = env_str("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env_str("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = env_str("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = env_str("OIDC_OP_JWKS_ENDPOINT", "")
+# Required by mozilla-django-oidc but not asked: userinfo answers are not signed.
+OIDC_OP_USER_ENDPOINT = env_str("OIDC_OP_USER_ENDPOINT", "")
+# Ours: when set, the ID token's "iss" must be exactly this (the broker's issuer identifier).
+OIDC_OP_ISSUER = env_str("OIDC_OP_ISSUER", "")
+OIDC_RP_SIGN_ALGO = env_str("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = env_str("OIDC_RP_SCOPES", "openid https://id.oidc.se/scope/naturalPersonNumber")
+OIDC_USE_PKCE = True
+OIDC_USE_NONCE = True
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT_SECONDS", 10)
+OIDC_AUTHENTICATION_CALLBACK_URL = "portal:oidc-callback"
+# The name stored on the account and in the session (GuardianAccount.issuer, EID_ISSUER).
+PORTAL_EID_ISSUER = env_str("PORTAL_EID_ISSUER", "e-legitimation")
+# The Swedish OIDC profile's claim (id.oidc.se): 12 digits, YYYYMMDDNNNN.
+PORTAL_EID_IDENTITY_CLAIM = env_str(
+    "PORTAL_EID_IDENTITY_CLAIM", "https://id.oidc.se/claim/personalIdentityNumber"
+)
+# Demo e-ID: sign in as any listed guardian without e-ID. For the first run and the tests only;
+# production settings refuse it, and `check --deploy` reports it (consent.E010).
+PORTAL_DEMO_EID = env_bool("PORTAL_DEMO_EID", True)
+PORTAL_DEMO_EID_LIST_SIZE = 30

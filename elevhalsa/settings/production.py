@@ -59,3 +59,8 @@ for _required in (
         raise ImproperlyConfigured(f"Production needs {_required} (second factor and lockout).")
 # Behind a TLS proxy, REMOTE_ADDR is the proxy's: the proxy must set it to the client's address
 # (e.g. uWSGI/gunicorn's forwarded-allow-ips), or lockouts by address lock the proxy.
+
+# Guardian sign-in: e-ID only. The demo e-ID signs anyone in as any guardian: never here.
+PORTAL_DEMO_EID = env_bool("PORTAL_DEMO_EID", False)
+if PORTAL_DEMO_EID:
+    raise ImproperlyConfigured("PORTAL_DEMO_EID must be off in production (demo e-ID).")

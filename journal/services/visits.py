@@ -1,33 +1,25 @@
-"""Health visits (hälsobesök): which programme point a class has this year, planning a class and
-one visit, whether a visit is done, and each student's coverage of the basic programme.
+"""Health visits (hälsobesök): the programme an organisation uses, which programme point a class
+has this year, planning a class and one visit, and whether a visit is done. Each student's
+coverage of the programme and catch-up planning are in ``journal.services.visit_coverage``.
 
 **Done is derived, never stored**: a visit is done when the student has a *signed* journal entry
 on the point's template (a draft does not count; an original that was corrected stays signed, so
 it still counts). Every list asks the database for it with ``with_done`` (an ``Exists``
 annotation), so the worklist cannot disagree with the record.
-
-Coverage counts the law's minimum (REQUIREMENTS 2.1): at least three visits in grundskola
-(förskoleklass, anpassad grundskola and specialskola included), two in sameskola, one in
-gymnasiet. A visit is *reachable* when it is done, still ahead of the student's grade, due this
-year and not declined or not applicable, or planned this year as a catch-up. A student with no
-trace of an earlier point (no visit row, no signed note) most likely moved in: she is planned
-case by case ("planeras individuellt").
 """
 
 from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schools.models import ClassMembership, Organisation, SchoolClass, SchoolType, Student
-from schools.schoolyear import current_school_year
+from schools.models import ClassMembership, Organisation, SchoolClass, SchoolType
 
 from ..models import EntryStatus, HealthProgramme, HealthVisit, JournalEntry, ProgrammePoint
 from ..models.visits import VisitStatus
@@ -114,7 +106,7 @@ def school_year_bounds(school_year: str) -> tuple[datetime.date, datetime.date]:
     return datetime.date(first, *FIRST_DAY), datetime.date(first + 1, *LAST_DAY)
 
 
-def _outside_school_year(day: datetime.date | None, school_year: str) -> str | None:
+def outside_school_year(day: datetime.date | None, school_year: str) -> str | None:
     if day is None:
         return None
     first, last = school_year_bounds(school_year)
@@ -199,7 +191,7 @@ def plan_class(
     errors = {}
     if planned_on is None:
         errors["planned_on"] = [_("Ange ett datum.")]
-    elif problem := _outside_school_year(planned_on, school_class.school_year):
+    elif problem := outside_school_year(planned_on, school_class.school_year):
         errors["planned_on"] = [problem]
     if not point_matches(point, school_class.school_type, school_class.grade) and not (
         school_class.school_type in POINT_FORM_FALLBACK
@@ -266,7 +258,7 @@ def _plan(*, by, school_class, point, planned_on, ids) -> dict[str, int]:
                 planned_on=planned_on,
                 updated_by=by,
             )
-            _save(visit, by)
+            save_visit(visit, by)
             counts["created"] += 1
         elif visit.status != VisitStatus.PLANNED:
             counts["kept"] += 1
@@ -277,12 +269,12 @@ def _plan(*, by, school_class, point, planned_on, ids) -> dict[str, int]:
             visit.school = school
             visit.school_year = school_class.school_year
             visit.updated_by = by
-            _save(visit, by)
+            save_visit(visit, by)
             counts["updated"] += 1
     return counts
 
 
-def _save(visit: HealthVisit, by) -> None:
+def save_visit(visit: HealthVisit, by) -> None:
     visit._history_user = by
     visit.full_clean(validate_unique=False, validate_constraints=False)
     visit.save()
@@ -303,7 +295,7 @@ def visit_errors(
     errors: dict[str, list[str]] = defaultdict(list)
     if status not in VisitStatus.values:
         errors["status"].append(_("Välj en status."))
-    if problem := _outside_school_year(planned_on, school_year):
+    if problem := outside_school_year(planned_on, school_year):
         errors["planned_on"].append(problem)
     if status in OPEN_STATUSES and planned_on is None:
         errors["planned_on"].append(_("Ange planerat datum."))
@@ -349,265 +341,33 @@ def visit_update(
     visit.declined_by = declined_by if status == VisitStatus.DECLINED else ""
     visit.reason = reason
     visit.updated_by = by
-    _save(visit, by)
+    save_visit(visit, by)
     return visit
 
 
-# --- Coverage ---------------------------------------------------------------------------------
+# --- Coverage (moved) -------------------------------------------------------------------------
+
+# The coverage lives in ``visit_coverage``, which imports this module; its names stay reachable
+# from here (``services.class_coverage``) without an import cycle.
+_COVERAGE_NAMES = frozenset(
+    {
+        "CoverageRow",
+        "CoverageWarning",
+        "catch_up_rows",
+        "class_coverage",
+        "coverage",
+        "coverage_rows",
+        "coverage_warning",
+        "coverage_warning_from",
+        "current_class",
+        "visit_catch_up",
+    }
+)
 
 
-@dataclass
-class CoverageRow:
-    """One programme point for one student."""
+def __getattr__(name: str):
+    if name in _COVERAGE_NAMES:
+        from . import visit_coverage
 
-    point: ProgrammePoint
-    done: bool = False
-    done_at: datetime.datetime | None = None
-    visit: HealthVisit | None = None
-    # "done", "ahead" (a later grade), "current" (this grade), "passed" (an earlier grade),
-    # "other_track" (another school form), "unknown" (the student has no class this year).
-    position: str = "unknown"
-    reachable: bool = False
-
-    @property
-    def status(self) -> str:
-        return self.visit.status if self.visit is not None else ""
-
-    @property
-    def planned_on(self) -> datetime.date | None:
-        return self.visit.planned_on if self.visit is not None else None
-
-    @property
-    def label(self) -> str:
-        if self.done:
-            return _("Genomfört")
-        if self.visit is not None:
-            return self.visit.get_status_display()
-        return {
-            "ahead": _("Kommande"),
-            "current": _("Ej planerat"),
-            "passed": _("Ej genomfört"),
-        }.get(self.position, "–")
-
-
-@dataclass
-class CoverageWarning:
-    """The student's reach of the law's minimum; ``message`` is empty when nothing is wrong."""
-
-    track: str | None
-    required: int = 0
-    done: int = 0
-    reachable: int = 0
-    moved_in: bool = False
-    message: str = ""
-    rows: list[CoverageRow] = field(default_factory=list)
-
-    def __bool__(self) -> bool:
-        return bool(self.message)
-
-
-def _grade_on_track(school_type: str, grade: int) -> int:
-    return 0 if school_type == SchoolType.FKLASS else grade
-
-
-def coverage_rows(
-    points: list[ProgrammePoint],
-    *,
-    done_at: dict[int, datetime.datetime],
-    visits: dict[int, HealthVisit],
-    school_type: str | None,
-    grade: int | None,
-    school_year: str | None = None,
-) -> list[CoverageRow]:
-    """The coverage of one student, from what is already read: ``done_at`` by template id,
-    ``visits`` by point id, the student's current school form and grade (None: no class)."""
-    school_year = school_year or current_school_year()
-    track = TRACKS.get(school_type) if school_type else None
-    rows = []
-    for point in points:
-        row = CoverageRow(
-            point=point,
-            done=point.template_id in done_at,
-            done_at=done_at.get(point.template_id),
-            visit=visits.get(point.pk),
-        )
-        if track is None or grade is None:
-            row.position = "unknown"
-        elif TRACKS.get(point.school_type) != track:
-            row.position = "other_track"
-        else:
-            current = _grade_on_track(school_type, grade)
-            first = _grade_on_track(point.school_type, point.grade)
-            last = max(first, point.alternative_grade or first)
-            if current < first:
-                row.position = "ahead"
-            elif current <= last:
-                row.position = "current"  # also the first of two grades ("åk 7 or 8")
-            else:
-                row.position = "passed"
-        if row.done:
-            row.reachable = True
-        elif row.position in ("ahead", "current"):
-            row.reachable = row.status not in CLOSED_STATUSES
-        elif row.visit is not None and row.status in OPEN_STATUSES:
-            # A catch-up planned this year for an earlier grade's visit.
-            row.reachable = row.visit.school_year == school_year
-        rows.append(row)
-    return rows
-
-
-def coverage_warning_from(rows: list[CoverageRow], school_type: str | None) -> CoverageWarning:
-    track = TRACKS.get(school_type) if school_type else None
-    if track is None:
-        return CoverageWarning(track=None, rows=rows)
-    own = [row for row in rows if row.position not in ("other_track", "unknown")]
-    required = REQUIRED[track]
-    done = sum(1 for row in own if row.done)
-    reachable = sum(1 for row in own if row.reachable)
-    moved_in = any(row.position == "passed" and not row.done and row.visit is None for row in own)
-    warning = CoverageWarning(
-        track=track,
-        required=required,
-        done=done,
-        reachable=reachable,
-        moved_in=moved_in,
-        rows=rows,
-    )
-    if reachable < required:
-        if moved_in:
-            warning.message = _(
-                "Eleven saknar hälsobesök från tidigare årskurser (inflyttad?) och kan med "
-                "programmet få högst %(reachable)s av minst %(required)s: planeras individuellt."
-            ) % {"reachable": reachable, "required": required}
-        else:
-            warning.message = _(
-                "Eleven kan med programmet få högst %(reachable)s av minst %(required)s "
-                "hälsobesök (%(done)s genomförda)."
-            ) % {"reachable": reachable, "required": required, "done": done}
-    return warning
-
-
-def current_class(student: Student, on: datetime.date | None = None) -> SchoolClass | None:
-    """The student's class this school year (the newest membership if several)."""
-    on = on or timezone.localdate()
-    membership = (
-        ClassMembership.objects.current(on)
-        .filter(student=student, school_class__school_year=current_school_year(on))
-        .select_related("school_class")
-        .order_by("-start_date", "-pk")
-        .first()
-    )
-    return membership.school_class if membership is not None else None
-
-
-def _done_by_student(
-    student_ids, templates, *, organisation, entries: QuerySet | None
-) -> dict[int, dict[int, datetime.datetime]]:
-    base = entries if entries is not None else JournalEntry.objects.all()
-    rows = (
-        base.filter(
-            status=EntryStatus.SIGNED,
-            student_id__in=student_ids,
-            template_version__template_id__in=templates,
-            organisation=organisation,
-        )
-        .values("student_id", "template_version__template_id")
-        .annotate(first=Min("contact_at"))
-        .order_by()
-    )
-    result: dict[int, dict[int, datetime.datetime]] = defaultdict(dict)
-    for row in rows:
-        result[row["student_id"]][row["template_version__template_id"]] = row["first"]
-    return result
-
-
-def _visits_by_student(student_ids, points, *, organisation) -> dict[int, dict[int, HealthVisit]]:
-    result: dict[int, dict[int, HealthVisit]] = defaultdict(dict)
-    visits = HealthVisit.objects.filter(
-        student_id__in=student_ids, point__in=points, organisation=organisation
-    )
-    for visit in visits:
-        result[visit.student_id][visit.point_id] = visit
-    return result
-
-
-def coverage(
-    student: Student,
-    organisation: Organisation | int,
-    *,
-    entries: QuerySet | None = None,
-    programme: HealthProgramme | None = None,
-    school_class: SchoolClass | None = None,
-) -> list[CoverageRow]:
-    """The programme points for ``student``: done (a signed note by the organisation, at any of
-    its schools), the visit's status and planned date, and where the point lies from the
-    student's grade this year. ``entries``: the page's base (``visible_entries(user)``)."""
-    programme = programme or programme_for(organisation)
-    points = programme_points(programme)
-    school_class = school_class or current_class(student)
-    done = _done_by_student(
-        [student.pk],
-        [point.template_id for point in points],
-        organisation=organisation,
-        entries=entries,
-    )
-    visits = _visits_by_student([student.pk], points, organisation=organisation)
-    return coverage_rows(
-        points,
-        done_at=done.get(student.pk, {}),
-        visits=visits.get(student.pk, {}),
-        school_type=school_class.school_type if school_class else None,
-        grade=school_class.grade if school_class else None,
-    )
-
-
-def coverage_warning(
-    student: Student,
-    organisation: Organisation | int | None = None,
-    *,
-    rows: list[CoverageRow] | None = None,
-    school_class: SchoolClass | None = None,
-    entries: QuerySet | None = None,
-) -> CoverageWarning:
-    """Whether the student will get fewer visits than the law asks for (3 in grundskola, 2 in
-    sameskola, 1 in gymnasiet). ``organisation`` defaults to the one of the student's
-    health-responsible school; ``rows`` from ``coverage`` if already computed."""
-    school_class = school_class or current_class(student)
-    if school_class is None:
-        return CoverageWarning(track=None)
-    if rows is None:
-        if organisation is None:
-            organisation = school_class.school.organisation_id
-        rows = coverage(student, organisation, entries=entries, school_class=school_class)
-    return coverage_warning_from(rows, school_class.school_type)
-
-
-def class_coverage(
-    students,
-    *,
-    school_class: SchoolClass,
-    points: list[ProgrammePoint],
-    organisation: Organisation | int,
-    entries: QuerySet | None = None,
-) -> dict[int, CoverageWarning]:
-    """``coverage_warning`` for every student of a class list in two queries (signed notes and
-    visits), whatever the class's size."""
-    ids = [student.pk for student in students]
-    if not ids or not points:
-        return {}
-    done = _done_by_student(
-        ids, [point.template_id for point in points], organisation=organisation, entries=entries
-    )
-    visits = _visits_by_student(ids, points, organisation=organisation)
-    result = {}
-    for student_id in ids:
-        rows = coverage_rows(
-            points,
-            done_at=done.get(student_id, {}),
-            visits=visits.get(student_id, {}),
-            school_type=school_class.school_type,
-            grade=school_class.grade,
-            school_year=school_class.school_year,
-        )
-        result[student_id] = coverage_warning_from(rows, school_class.school_type)
-    return result
+        return getattr(visit_coverage, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -13,14 +13,16 @@ from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
 from consent.policy import Action, get_student_or_404
+from consent.policy.records import blocked_filter
 from elevhalsa.pagination import paginate
 from schools.models import Area
 
-from ..access import get_entry_or_404, visible_entries
+from ..access import ENTRY_SPEC, get_entry_or_404, visible_entries
 from ..filters import EntryFilterForm
 from ..models import EntryStatus, JournalEntry, MarkKind
 from ..queries import entry_history as history_rows
 from ..queries import prepare, timeline
+from .other_providers import other_providers
 
 
 @login_required
@@ -35,10 +37,21 @@ def record(request, public_id):
     shown = form.apply(entries) if form.is_bound else entries
     page = paginate(request, timeline(shown, visible=ids).order_by("-contact_at", "-pk"))
     page.object_list = prepare(page.object_list)
+    # Other care providers' entries: that they exist, and whether a consent opens them.
+    others = other_providers(request.user, student)
+    # Blocks (spärr): only that blocked entries exist, in one query (consent.views_blocks).
+    blocked = blocked_filter(request.user, ENTRY_SPEC)
+    has_blocked = JournalEntry.objects.filter(blocked, student=student).exists()
     return render(
         request,
         "journal/record.html",
-        {"student": student, "form": form, "page": page},
+        {
+            "student": student,
+            "form": form,
+            "page": page,
+            "other_providers": others,
+            "has_blocked": has_blocked,
+        },
     )
 
 

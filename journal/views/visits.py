@@ -1,6 +1,6 @@
 """Health visits (hälsobesök): a class's worklist for this year's programme point (and planning
-the class on one date), one visit's status, one student's coverage of the basic programme, and
-the start page's visits of the week.
+the class on one date), one visit's status, one student's coverage of the basic programme with
+points planned case by case (catch-up), and the start page's visits of the week.
 
 Health visits are EMI records: the worklist and a visit's page answer 404 to a user whose area
 is not EMI (a psychologist), as an EMI entry does; the student's coverage tab opens through the
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_http_methods
 from consent.policy import (
     Action,
     area_of,
+    decide,
     get_student_or_404,
     log_shown_students,
     visible_schools,
@@ -33,11 +34,15 @@ from consent.policy import (
     with_access_reason,
 )
 from schools.models import Area, ClassMembership, SchoolClass, StaffMember, Student
+from schools.schoolyear import current_school_year
 
 from ..access import refuse_and_404, visible_entries
 from ..forms import add_service_errors
-from ..forms_visits import PlanClassForm, VisitForm
-from ..models import HealthVisit
+from ..forms_visits import CatchUpForm, PlanClassForm, VisitForm
+from ..models import HealthVisit, ProgrammePoint
+from ..models.visits import VisitStatus
+from ..services import growth_rows
+from ..services import visit_coverage as coverage
 from ..services import visits as services
 
 # How many visits the start page lists before pointing to the class worklists.
@@ -134,6 +139,8 @@ def class_worklist(request, pk: int):
             student.visit = next(
                 (row.visit for row in student.coverage.rows if row.point.pk == point.pk), None
             )
+    # The growth column: newest measurement, weight class and flags (issue 7).
+    growth_rows.attach_growth_summaries(request.user, students, organisation_id=organisation_id)
     # A visit's status is health data: every student shown is logged, in one insert.
     log_shown_students(request, students, only_protected=False, school=school_class.school)
     return render(
@@ -231,7 +238,7 @@ def _history(visit: HealthVisit) -> list:
     )
 
 
-# --- One student's coverage -------------------------------------------------------------------
+# --- One student's coverage, and catch-up planning ---------------------------------------------
 
 
 @login_required
@@ -241,8 +248,8 @@ def student_visits(request, public_id):
     context = {"student": student, "works_with_visits": _works_with_visits(request.user)}
     if context["works_with_visits"]:
         organisation_id = _organisation_id(request.user)
-        school_class = services.current_class(student)
-        rows = services.coverage(
+        school_class = coverage.current_class(student)
+        rows = coverage.coverage(
             student,
             organisation_id,
             entries=visible_entries(request.user),
@@ -251,9 +258,76 @@ def student_visits(request, public_id):
         context |= {
             "rows": rows,
             "school_class": school_class,
-            "warning": services.coverage_warning(student, rows=rows, school_class=school_class),
+            "warning": coverage.coverage_warning(student, rows=rows, school_class=school_class),
+            "may_write": decide(request.user, Action.WRITE, student).allowed,
         }
     return render(request, "journal/student_visits.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def visit_catch_up(request, public_id, point_pk: int):
+    """One programme point of one student planned case by case this school year (an earlier
+    grade's visit missed before she moved in: a catch-up), or marked not applicable with a
+    reason: for EMI staff who may document on the student, for a point of her own care
+    provider's programme (another programme's point is unknown: 404)."""
+    organisation_id = _organisation_id(request.user)
+    programme = services.programme_for(organisation_id) if organisation_id else None
+    point = (
+        ProgrammePoint.objects.filter(pk=point_pk, programme=programme)
+        .select_related("template")
+        .first()
+        if programme is not None
+        else None
+    )
+    if not _works_with_visits(request.user) or point is None:
+        refuse_and_404(request, None, Student.objects.filter(public_id=public_id).first())
+    student = get_student_or_404(request.user, public_id, action=Action.WRITE, request=request)
+    school_class = coverage.current_class(student)
+    rows = coverage.coverage(
+        student,
+        organisation_id,
+        entries=visible_entries(request.user),
+        programme=programme,
+        school_class=school_class,
+    )
+    row = next(row for row in rows if row.point.pk == point.pk)
+    school_year = current_school_year()
+    form = CatchUpForm(request.POST if request.method == "POST" else None, school_year=school_year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            visit = coverage.visit_catch_up(
+                by=request.user,
+                student=student,
+                point=point,
+                organisation=organisation_id,
+                **form.cleaned_data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            if visit.status == VisitStatus.NOT_APPLICABLE:
+                message = _("%(label)s är markerat som ej aktuellt.")
+            else:
+                message = _("%(label)s är planerat till %(date)s.")
+            date = visit.planned_on.isoformat() if visit.planned_on else ""
+            messages.success(request, message % {"label": point.label, "date": date})
+            return redirect("journal:student-visits", public_id=student.public_id)
+    first, last = services.school_year_bounds(school_year)
+    return render(
+        request,
+        "journal/visit_catch_up.html",
+        {
+            "student": student,
+            "point": point,
+            "row": row,
+            "school_class": school_class,
+            "school_year": school_year,
+            "first_day": first,
+            "last_day": last,
+            "form": form,
+        },
+    )
 
 
 # --- The start page ---------------------------------------------------------------------------

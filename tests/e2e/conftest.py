@@ -89,6 +89,10 @@ def national_templates(transactional_db):
         "0002_default_templates",
         "0009_medication_dose_template",
         "0011_national_health_programme",
+        "0013_who2007_reference",
+        "0015_growth_bound_templates",
+        "0017_national_vaccination_programme",
+        "0020_vaccination_template",
     ):
         state = MigrationLoader(connection).project_state(("journal", name), at_end=True)
         import_module(f"journal.migrations.{name}").load(state.apps, None)

@@ -209,7 +209,7 @@ def test_out_of_range_value_keeps_what_was_typed_and_saves_nothing(client, nurse
     response = client.post(edit_url(draft), form_data(draft, typed))
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Vikt: värdet ska ligga mellan 5 och 250 kg." in visible_text(response)
+    assert "Vikt: värdet ska ligga mellan 10 och 250 kg." in visible_text(response)
     assert 'value="400"' in html
     assert typed["anamnes"] in html
     draft.refresh_from_db()
@@ -710,7 +710,7 @@ def test_entry_form_groups_keywords_under_vips_headings(nurse_a, draft):
     assert names[0] == "kw-halsoformular"
     assert names[-4:] == ["contact_type", "contact_at", "codes", "lock_version"]
     assert form.fields["kw-vikt"].label == "Vikt (kg)"
-    assert "5–250 kg" in form.fields["kw-vikt"].help_text
+    assert "10–250 kg" in form.fields["kw-vikt"].help_text  # version 2 (issue 7)
 
 
 def test_number_keyword_accepts_comma_and_refuses_what_the_column_cannot_hold():

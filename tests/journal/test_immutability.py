@@ -57,6 +57,12 @@ HISTORY_MODELS = [
     if model.__name__.startswith("Historical")
 ]
 HISTORY_TABLES = sorted(model._meta.db_table for model in HISTORY_MODELS)
+# An UPDATE of every row of each history table (an M2M history table has no change reason).
+HISTORY_UPDATES = {
+    model._meta.db_table: f"UPDATE {model._meta.db_table} SET {model._meta.pk.column} = "
+    f"{model._meta.pk.column}"
+    for model in HISTORY_MODELS
+}
 
 
 def attach(entry, by) -> Attachment:
@@ -736,6 +742,89 @@ def _alert_order_and_plan(nurse, student) -> None:
     )
 
 
+def _growth_reference(organisation):
+    from journal.models import GrowthLmsTable, GrowthReference, GrowthSettings
+
+    reference = GrowthReference.objects.create(
+        code="immutabel", name="Testreferens", version="1", source="Påhittad", licence="-"
+    )
+    GrowthLmsTable.objects.create(reference=reference, measure="height", sex="F", provenance="-")
+    GrowthSettings.objects.create(organisation=organisation, reference=reference)
+
+
+def _vaccination_rows(nurse, student) -> None:
+    """Issue 8's tables: a general ordination (drafted, then signed) for the student's school, a
+    class session under it, a signed dose with its register report (updated once), and a lot.
+    Vaccines and the national programme come with migration 0017; a vaccine saved again and
+    the organisation's copy of the programme (its doses' vaccines: the M2M history) add rows
+    here whatever ran before."""
+    from django.utils import timezone
+
+    from journal.models import (
+        Ordination,
+        Vaccination,
+        VaccinationProgramme,
+        VaccinationSession,
+        Vaccine,
+        VaccineLot,
+    )
+    from journal.register import mark_sent, queue_report
+    from journal.services.vaccination_programmes import vaccination_programme_create_draft
+    from journal.services.vaccinations import create_ordination
+
+    school_class = student.class_memberships.select_related("school_class").get().school_class
+    vaccine = Vaccine.objects.get(name="Gardasil 9")
+    vaccine.save()
+    vaccination_programme_create_draft(
+        source=VaccinationProgramme.objects.get(organisation=None, status="published"),
+        organisation=school_class.school.organisation,
+        by=nurse,
+    )
+    lot = VaccineLot.objects.create(vaccine=vaccine, lot_number="IMM1", expires_on="2099-12-31")
+    ordination = create_ordination(
+        by=nurse,
+        kind=Ordination.Kind.GENERAL,
+        vaccine=vaccine,
+        strength="0,5 ml",
+        dose="0,5 ml",
+        route="intramuskulärt",
+        valid_from=timezone.localdate(),
+        valid_until=timezone.localdate(),
+        schools=[school_class.school],
+    )
+    ordination.status = EntryStatus.SIGNED
+    ordination.signed_at = timezone.now()
+    ordination.save()
+    session = VaccinationSession.objects.create(
+        organisation=school_class.school.organisation,
+        school=school_class.school,
+        school_class=school_class,
+        vaccine=vaccine,
+        ordination=ordination,
+        planned_on=timezone.localdate(),
+        created_by=nurse,
+    )
+    dose = Vaccination.objects.create(
+        student=student,
+        organisation=school_class.school.organisation,
+        school=school_class.school,
+        outcome="given",
+        series="HPV",
+        dose_number=1,
+        vaccine=vaccine,
+        lot=lot,
+        lot_number=lot.lot_number,
+        given_at=timezone.now(),
+        ordination=ordination,
+        session=session,
+        vaccinator=nurse,
+        vaccinator_name=nurse.get_full_name(),
+        status=EntryStatus.SIGNED,
+        signed_at=timezone.now(),
+    )
+    mark_sent(queue_report(dose, by=nurse), by=nurse, via="webbformulär")
+
+
 @pytest.fixture
 def every_history_table_has_rows(signed, mark, copy, registry_admin_a, kva_code):
     """At least one row in every journal history table, so that row triggers have a row to
@@ -745,6 +834,19 @@ def every_history_table_has_rows(signed, mark, copy, registry_admin_a, kva_code)
     template.name = "Testmall 2"
     template.save()
     _alert_order_and_plan(signed.author, signed.student)
+    _growth_reference(signed.organisation)
+    # Parents' heights (issue 7; measurements come with the signed åk 4 note's binding).
+    from journal.services.growth import parent_heights_save
+
+    parent_heights_save(
+        by=signed.author,
+        student=signed.student,
+        mother_cm=Decimal("165.0"),
+        mother_source="measured",
+        father_cm=None,
+        father_source="unknown",
+    )
+    _vaccination_rows(signed.author, signed.student)
     for model in HISTORY_MODELS:
         assert model.objects.exists(), model.__name__
 
@@ -753,7 +855,7 @@ def every_history_table_has_rows(signed, mark, copy, registry_admin_a, kva_code)
 def test_app_role_cannot_update_or_delete_history(postgres, every_history_table_has_rows, table):
     count = _count(table)
     with as_app_role() as cursor:
-        _permission_denied(cursor, f"UPDATE {table} SET history_change_reason = 'x'")
+        _permission_denied(cursor, HISTORY_UPDATES[table])
         _permission_denied(cursor, f"DELETE FROM {table}")
         _permission_denied(cursor, f"TRUNCATE {table}")
     assert _count(table) == count
@@ -834,7 +936,7 @@ def test_the_owner_cannot_add_children_to_a_signed_entry(postgres, signed, uncha
 def test_the_owner_cannot_update_or_delete_history(postgres, every_history_table_has_rows, table):
     count = _count(table)
     with connection.cursor() as cursor:
-        for sql in (f"UPDATE {table} SET history_change_reason = 'x'", f"DELETE FROM {table}"):
+        for sql in (HISTORY_UPDATES[table], f"DELETE FROM {table}"):
             _restricted(cursor, sql, match="append-only")
     assert _count(table) == count
 

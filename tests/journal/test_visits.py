@@ -14,10 +14,8 @@ from consent.models import AccessLogEntry
 from journal.models import HealthProgramme, HealthVisit, ImmutableRecordError, ProgrammePoint
 from journal.models.visits import VisitStatus
 from journal.services.entries import entry_sign, entry_start_correction
+from journal.services.visit_coverage import class_coverage, coverage, coverage_warning
 from journal.services.visits import (
-    class_coverage,
-    coverage,
-    coverage_warning,
     plan_class,
     point_for_class,
     programme_for,

@@ -27,10 +27,12 @@ from django.db import transaction
 from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
+from consent.demo import create_demo_consents
 from consent.groups import ensure_log_reviewer_group
 from elevhalsa.auth.demo import DEMO_TOTP_SECRET, give_demo_device
 from elevhalsa.models import User
-from journal.demo import create_demo_entries
+from journal.demo import create_demo_entries, create_demo_vaccinations
+from journal.models import EntryMark, MarkKind
 from schools import demo_names
 from schools.groups import ensure_registry_admin_group
 from schools.identity import LegalSex, generate_identity_number, luhn_check_digit
@@ -482,6 +484,13 @@ class Command(BaseCommand):
         self.create_staff(municipality, independent, schools)
         counts = self.create_students(students, classes, schools)
         counts.update(journal_entries=create_demo_entries())
+        counts.update(
+            vaccinations=create_demo_vaccinations(User.objects.get(username="skolskoterska.bjork"))
+        )
+        shared = EntryMark.objects.filter(kind=MarkKind.SHARED_WITH_GUARDIANS).first()
+        counts.update(
+            consent_requests=create_demo_consents(transfer_for=shared and shared.entry.student)
+        )
         counts.update(organisations=2, schools=len(schools), classes=len(classes), staff=len(STAFF))
         return counts
 

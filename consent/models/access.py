@@ -20,6 +20,19 @@ from simple_history.models import HistoricalRecords
 
 from schools.models import Area
 
+__all__ = [
+    "AccessAction",
+    "AccessLogEntry",
+    "AccessReason",
+    "EmergencyAccess",
+    "LogSeal",
+    "RecordsOfficerAccess",
+    "ReviewOutcome",
+    "ReviewedAccess",
+    "StudentGrant",
+    "StudentUserObjectPermission",
+]
+
 
 class AccessAction(models.TextChoices):
     VIEW = "view", _("Visning")
@@ -34,6 +47,7 @@ class AccessAction(models.TextChoices):
     CONSENT_CHANGE = "consent_change", _("Ändrat samtycke")
     REFUSED = "refused", _("Nekad åtkomst")
     EMERGENCY = "emergency", _("Nödåtkomst")
+    ACTIVE_CHOICE = "active_choice", _("Aktivt val")
 
 
 class AccessReason(models.TextChoices):
@@ -45,6 +59,7 @@ class AccessReason(models.TextChoices):
     EMERGENCY = "emergency", _("Nödåtkomst")
     RECORDS_OFFICER = "records_officer", _("Arkivansvarig / registrator")
     GUARDIAN = "guardian", _("Vårdnadshavare")
+    CONSENT = "consent", _("Samtycke (annan vårdgivare)")
     REGISTRY_ADMIN = "registry_admin", _("Registeradministratör")
     NONE = "none", _("Ingen (nekad)")
 
