@@ -1045,7 +1045,7 @@ def refusal(w: World) -> dict:
     return {
         "outcome": "declined",
         "series": "MPR",
-        "given_at": f"{_later(0)}T08:00",
+        "given_at": f"{_later(0)}T00:00",
         "reason": "Vårdnadshavarna avböjer.",
     }
 
