@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from elevhalsa.forms import BootstrapFormMixin
+from elevhalsa.forms import BootstrapFormMixin, validate_date_range
 
 from .models import AccessAction, FindingOutcome, LogReview, PermissionReview, ReviewOutcome
 from .review.checks import CHECKS
@@ -60,8 +60,10 @@ class LogFilterForm(BootstrapFormMixin, PeriodFormMixin, forms.Form):
     action = forms.ChoiceField(
         label=_("Händelse"), required=False, choices=[("", "—"), *AccessAction.choices]
     )
-    period_from = forms.DateField(label=_("Från"), widget=DateInput)
-    period_to = forms.DateField(label=_("Till"), widget=DateInput)
+    period_from = forms.DateField(
+        label=_("Från"), widget=DateInput, validators=[validate_date_range]
+    )
+    period_to = forms.DateField(label=_("Till"), widget=DateInput, validators=[validate_date_range])
 
     def __init__(self, data=None, *, schools=(), **kwargs):
         if data is not None and not data.get("period_from") and not data.get("period_to"):
@@ -85,8 +87,12 @@ class NewReviewForm(BootstrapFormMixin, PeriodFormMixin, forms.Form):
         required=False,
         choices=[("", "—")] + [(c.name, c.label) for c in CHECKS.values()],
     )
-    period_from = forms.DateField(label=_("Period från"), widget=DateInput)
-    period_to = forms.DateField(label=_("Period till"), widget=DateInput)
+    period_from = forms.DateField(
+        label=_("Period från"), widget=DateInput, validators=[validate_date_range]
+    )
+    period_to = forms.DateField(
+        label=_("Period till"), widget=DateInput, validators=[validate_date_range]
+    )
     seed = forms.IntegerField(
         label=_("Frö (stickprov)"),
         required=False,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from elevhalsa.forms import BootstrapFormMixin
+from elevhalsa.forms import BootstrapFormMixin, validate_date_range
 from elevhalsa.pagination import paginate
 from schools.models import Organisation
 
@@ -37,10 +37,14 @@ EXTRACT_REASONS = frozenset({AccessReason.CARE_RELATION, AccessReason.RECORDS_OF
 
 class ExtractForm(BootstrapFormMixin, forms.Form):
     period_from = forms.DateField(
-        label=gettext_lazy("Från"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Från"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
     period_to = forms.DateField(
-        label=gettext_lazy("Till"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Till"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[validate_date_range],
     )
     requested_by_text = forms.CharField(
         label=gettext_lazy("Begärt av"),

@@ -1,8 +1,30 @@
-"""Form helpers shared by every app: Bootstrap classes and accessible error wiring."""
+"""Form helpers shared by every app: Bootstrap classes, accessible error wiring and the range of
+dates a form accepts."""
+
+import datetime
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+# A typed year 1 or 9999 is a slip of the finger, and at the edges of Python's dates it is a 500:
+# the day after 9999-12-31 does not exist, nor does midnight 0001-01-01 in UTC. Dates that feed
+# date arithmetic or a time zone conversion are kept to these years.
+EARLIEST_DATE = datetime.date(1900, 1, 1)
+LATEST_DATE = datetime.date(2199, 12, 31)
+
+
+def validate_date_range(value: datetime.date) -> None:
+    """A form field validator for a date or a (local) date and time."""
+    day = value.date() if isinstance(value, datetime.datetime) else value
+    if not EARLIEST_DATE <= day <= LATEST_DATE:
+        raise ValidationError(
+            gettext("Ange ett datum mellan %(first)s och %(last)s.")
+            % {"first": EARLIEST_DATE.isoformat(), "last": LATEST_DATE.isoformat()},
+            code="date_range",
+        )
 
 
 class BootstrapFormMixin:

@@ -23,6 +23,8 @@ from django.utils.html import escape, format_html
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
+from elevhalsa.forms import validate_date_range
+
 from .models import (
     Code,
     CodeSystem,
@@ -73,6 +75,7 @@ def _contact_at_field() -> forms.DateTimeField:
         label=_("Kontakttid"),
         widget=DateTimeLocalInput(),
         help_text=_("När kontakten ägde rum (inte när du skriver)."),
+        validators=[validate_date_range],
     )
 
 

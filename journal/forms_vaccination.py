@@ -20,6 +20,10 @@ from .models.vaccination import (
     Vaccine,
     VaccineLot,
 )
+from .services.vaccinations import MAX_DOSE_NUMBER
+
+# SchoolClass.grade's own bound (its check constraint): 0 = förskoleklass, gymnasiet up to 4.
+MAX_GRADE = 10
 
 
 def _helper() -> FormHelper:
@@ -52,8 +56,12 @@ class OrdinationForm(_Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    grade_from = forms.IntegerField(label=_("Från årskurs"), required=False, min_value=0)
-    grade_to = forms.IntegerField(label=_("Till årskurs"), required=False, min_value=0)
+    grade_from = forms.IntegerField(
+        label=_("Från årskurs"), required=False, min_value=0, max_value=MAX_GRADE
+    )
+    grade_to = forms.IntegerField(
+        label=_("Till årskurs"), required=False, min_value=0, max_value=MAX_GRADE
+    )
     covers = forms.CharField(
         label=_("Omfattar"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -92,6 +100,7 @@ class DoseForm(_Form):
         label=_("Dosnummer"),
         required=False,
         min_value=1,
+        max_value=MAX_DOSE_NUMBER,
         help_text=_("Tomt: nästa dos i serien."),
     )
     given_at = forms.DateTimeField(label=_("Datum och tid"), widget=DateTimeLocalInput())
@@ -137,7 +146,9 @@ class DocumentedDoseForm(_Form):
     source = forms.ChoiceField(label=_("Given"), choices=DOCUMENTED_CHOICES)
     series = forms.CharField(label=_("Vaccinationsserie"), max_length=20)
     vaccine = forms.ModelChoiceField(label=_("Vaccin"), queryset=Vaccine.objects.none())
-    dose_number = forms.IntegerField(label=_("Dosnummer"), required=False, min_value=1)
+    dose_number = forms.IntegerField(
+        label=_("Dosnummer"), required=False, min_value=1, max_value=MAX_DOSE_NUMBER
+    )
     given_on = forms.DateField(label=_("Datum"), widget=DateInput())
     lot_number = forms.CharField(label=_("Satsnummer"), max_length=50, required=False)
     source_documentation = forms.CharField(

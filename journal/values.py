@@ -69,12 +69,20 @@ def _number(keyword: Keyword, value) -> Decimal:
     low, high = keyword.min_value, keyword.max_value
     if (low is not None and number < low) or (high is not None and number > high):
         raise ValidationError(
-            _("%(label)s: värdet ska ligga mellan %(min)s och %(max)s %(unit)s.")
+            _("%(label)s: värdet ska ligga mellan %(min)s och %(max)s.")
             % {
                 "label": keyword.label,
                 "min": formats.number_format(low.normalize()) if low is not None else "–",
-                "max": formats.number_format(high.normalize()) if high is not None else "–",
-                "unit": keyword.unit,
+                # "10 kg", or "10" for a count without a unit (no space before the full stop)
+                "max": " ".join(
+                    filter(
+                        None,
+                        [
+                            formats.number_format(high.normalize()) if high is not None else "–",
+                            keyword.unit,
+                        ],
+                    )
+                ),
             },
             code="out_of_range",
         )

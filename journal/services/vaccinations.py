@@ -44,6 +44,9 @@ from .entries import author_title
 
 SIGN_PERMISSION = "journal.sign_ordination"
 DOCUMENTED_SOURCES = (DoseSource.BHV, DoseSource.ABROAD, DoseSource.EARLIER_SCHOOL)
+# No series in the programme comes near it; a larger number is a typing error, and past 32767
+# the database column (a small integer) refuses it with an error instead of a message.
+MAX_DOSE_NUMBER = 10
 # Fields a correction may change; the rest (student, organisation, session) stay the original's.
 CORRECTABLE = (
     "outcome",
@@ -382,6 +385,8 @@ def _check(
         errors.add("given_at", _("Datumet ligger före elevens födelsedatum."))
     if dose_number is not None and dose_number < 1:
         errors.add("dose_number", _("Dosnumret börjar på 1."))
+    elif dose_number is not None and dose_number > MAX_DOSE_NUMBER:
+        errors.add("dose_number", _("Dosnumret får vara högst %(max)s.") % {"max": MAX_DOSE_NUMBER})
     if errors or not series:
         return dose_number
 
