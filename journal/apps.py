@@ -16,9 +16,9 @@ NO_DELETE_MODELS = [
     "SelfCarePlan",
     "HealthVisit",
     "ParentHeights",
-    # Vaccinations (migration 0018): signed doses and ordinations frozen, the register queue
-    # and sessions kept.
-    "Vaccination",
+    # Vaccinations (migration 0018): signed ordinations frozen, the register queue and sessions
+    # kept. Not doses: saving a draft note deletes its emptied draft dose, and migration 0021's
+    # trigger refuses every other delete.
     "Ordination",
     "RegisterReport",
     "VaccinationSession",

@@ -28,7 +28,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -237,6 +237,28 @@ class SignedOnceQuerySet(models.QuerySet):
 
     def delete(self):
         raise ImmutableRecordError()
+
+
+class VaccinationQuerySet(SignedOnceQuerySet):
+    """One exception to "nothing is deleted": a note's draft dose, emptied in the draft note, is
+    removed (its history keeps it), like growth's. Migration 0021 refuses the rest at the
+    database."""
+
+    def frozen(self):
+        """The rows that may never be deleted: signed, without a note, of a signed note, or
+        already queued for the register."""
+        reported = RegisterReport.objects.filter(vaccination=OuterRef("pk"))
+        return self.filter(
+            Q(status=EntryStatus.SIGNED)
+            | Q(entry__isnull=True)
+            | Q(entry__status=EntryStatus.SIGNED)
+            | Exists(reported)
+        )
+
+    def delete(self):
+        if self.frozen().exists():
+            raise ImmutableRecordError()
+        return models.QuerySet.delete(self)  # past SignedOnceQuerySet's blanket refusal
 
 
 def _refuse_signed_change(instance) -> None:
@@ -512,7 +534,7 @@ class Vaccination(models.Model):
     created_at = models.DateTimeField(_("registrerad"), auto_now_add=True)
 
     history = HistoricalRecords()
-    objects = SignedOnceQuerySet.as_manager()
+    objects = VaccinationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("vaccination")
@@ -551,7 +573,13 @@ class Vaccination(models.Model):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ImmutableRecordError()
+        # Only a note's draft dose, emptied in the note, goes (see the queryset); what is
+        # stored decides as well as what is in memory.
+        if self.entry_id is None or self.is_signed:
+            raise ImmutableRecordError()
+        if type(self)._default_manager.filter(pk=self.pk).frozen().exists():
+            raise ImmutableRecordError()
+        return super().delete(*args, **kwargs)
 
     @property
     def is_signed(self) -> bool:

@@ -9,9 +9,10 @@ of a dose given here (``vaccinations._check``: lot and expiry, the ordination, c
 programme's sequence and interval) with the ordination and consent found on the contact day;
 any problem refuses signing with a message on the keyword it concerns or above the form.
 
-No vaccination row is ever deleted (the model, migration 0018's trigger): a draft whose keywords
-are emptied stays unsigned and is not signed with the note; it is reused if they are filled
-again.
+A draft dose whose keywords are emptied in the draft note is deleted (its history keeps what it
+held, with who emptied it), like growth's bound measurement; filling them again makes a new
+draft. That is the only vaccination row ever deleted: a signed dose, a dose of a signed note, one
+without a note or one queued for the register never is (the model, migration 0021's trigger).
 """
 
 from __future__ import annotations
@@ -64,6 +65,7 @@ class TypedDose:
     dose_number: int | None = None
     site: str = ""
     fractional_dose_number: bool = False  # 1,5 typed: refused at signing
+    dose_number_out_of_range: bool = False  # 0 or 40000 typed: refused at signing
     codes: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -73,6 +75,7 @@ class TypedDose:
             or self.lot
             or self.dose_number is not None
             or self.fractional_dose_number
+            or self.dose_number_out_of_range
             or self.site
         )
 
@@ -90,10 +93,13 @@ def _typed(pairs) -> TypedDose:
             typed.lot = str(value).strip()
         elif key == DOSE_NUMBER:
             number = Decimal(value)
-            if number == number.to_integral_value():
-                typed.dose_number = int(number)
-            else:
+            if number != number.to_integral_value():
                 typed.fractional_dose_number = True
+            elif not 1 <= number <= doses.MAX_DOSE_NUMBER:
+                # Kept out of the draft row too: the column is a small integer.
+                typed.dose_number_out_of_range = True
+            else:
+                typed.dose_number = int(number)
         elif key == SITE:
             typed.site = str(value).strip()
     return typed
@@ -192,10 +198,15 @@ class VaccinationWriter:
 
     def save_draft(self, entry, values: Mapping[str, BoundValue]):
         typed = _typed((key, bound.keyword.code, bound.value) for key, bound in values.items())
-        vaccine = find_vaccine(typed.vaccine)
-        if typed.is_empty or vaccine is None:
-            return  # nothing a dose row can hold yet; signing says what is missing
         existing = Vaccination.objects.filter(entry=entry).first()
+        if typed.is_empty:
+            if existing is not None:
+                existing._history_user = getattr(entry, "_history_user", None)
+                existing.delete()  # emptied in the draft: the history keeps what it held
+            return
+        vaccine = find_vaccine(typed.vaccine)
+        if vaccine is None:
+            return  # nothing a dose row can hold yet; signing says what is missing
         dose = _fill(existing or Vaccination(entry=entry), entry, typed, vaccine, lot=None)
         dose.lot = find_lot(vaccine, typed.lot)
         if dose.lot is not None:
@@ -228,6 +239,12 @@ class VaccinationWriter:
             raise ValidationError(problems)
         if typed.fractional_dose_number:
             add(DOSE_NUMBER, _("Dosnumret är ett heltal, t.ex. 1 eller 2."))
+            raise ValidationError(problems)
+        if typed.dose_number_out_of_range:
+            add(
+                DOSE_NUMBER,
+                _("Dosnumret ska vara mellan 1 och %(max)s.") % {"max": doses.MAX_DOSE_NUMBER},
+            )
             raise ValidationError(problems)
         lot = find_lot(vaccine, typed.lot)
         if lot is None and typed.lot:

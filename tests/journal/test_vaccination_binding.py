@@ -1,6 +1,7 @@
 """A vaccination note whose keywords bind to a dose (issue 8): the draft dose follows the
-draft note; signing the note checks every rule of the dose, signs it and queues its register
-report once; a problem refuses signing with a clear message and leaves both drafts."""
+draft note (emptied keywords delete it, its history keeps it); signing the note checks every
+rule of the dose, signs it and queues its register report once; a problem refuses signing with a
+clear message and leaves both drafts."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
 from journal.bindings import BINDINGS, binding_errors
-from journal.models import EntryStatus, ImmutableRecordError, JournalEntry
+from journal.models import EntryStatus, ImmutableRecordError, JournalEntry, Keyword
 from journal.models.vaccination import (
     DoseSource,
     RegisterReport,
@@ -110,15 +111,56 @@ def test_an_unknown_vaccine_saves_the_note_but_refuses_signing(nurse_a, pupil, l
     assert "Okänt vaccin ”Okändix”" in errors["vaccin"][0]
 
 
-def test_emptying_the_keywords_takes_the_dose_out_of_the_note(
+def test_emptying_the_keywords_deletes_the_draft_dose(nurse_a, pupil, lot, ordination, consent):
+    entry = note(nurse_a, pupil)
+    pk = Vaccination.objects.get(entry=entry).pk
+    entry = save(entry, nurse_a, {**EMPTY, "bedomning": "Avbröts, eleven var sjuk."})
+    assert not Vaccination.objects.exists()
+    gone = Vaccination.history.get(id=pk, history_type="-")  # the history keeps what it held
+    assert (gone.history_user, gone.lot_number, gone.status) == (nurse_a, "HPV123", "draft")
+    entry_sign(entry=entry, by=nurse_a)
+    assert not Vaccination.objects.exists()
+    assert not RegisterReport.objects.exists()
+
+
+def test_filling_the_keywords_again_makes_a_new_draft_dose(
     nurse_a, pupil, lot, ordination, consent
 ):
     entry = note(nurse_a, pupil)
-    entry = save(entry, nurse_a, {**EMPTY, "bedomning": "Avbröts, eleven var sjuk."})
+    first = Vaccination.objects.get(entry=entry).pk
+    entry = save(entry, nurse_a, EMPTY)
+    entry = save(entry, nurse_a, {**NOTE, "injektionsstalle": "Höger överarm"})
+    dose = Vaccination.objects.get()
+    assert dose.pk != first and dose.entry == entry
+    assert (dose.status, dose.site) == (EntryStatus.DRAFT, "Höger överarm")
     entry_sign(entry=entry, by=nurse_a)
-    # No vaccination row is ever deleted: the emptied draft stays unsigned, outside the record.
-    assert not Vaccination.objects.filter(status=EntryStatus.SIGNED).exists()
-    assert not RegisterReport.objects.exists()
+    dose.refresh_from_db()
+    assert dose.status == EntryStatus.SIGNED
+    assert RegisterReport.objects.get().vaccination == dose
+
+
+def test_an_unknown_vaccine_keeps_the_draft_dose_as_it_was(nurse_a, pupil, lot):
+    entry = note(nurse_a, pupil)
+    dose = Vaccination.objects.get(entry=entry)
+    save(entry, nurse_a, {**NOTE, "vaccin": "Okändix", "injektionsstalle": "Höger lår"})
+    assert Vaccination.objects.get() == dose  # not deleted: the keywords are not empty
+    assert Vaccination.objects.get().site == "Vänster överarm"
+
+
+def test_emptying_a_corrections_keywords_leaves_the_signed_original_dose(
+    nurse_a, pupil, lot, ordination, consent
+):
+    original = entry_sign(entry=note(nurse_a, pupil), by=nurse_a)
+    signed = Vaccination.objects.get(entry=original)
+    correction = entry_start_correction(original=original, by=nurse_a, reason="Ingen dos gavs.")
+    correction = save(correction, nurse_a, NOTE)
+    assert Vaccination.objects.filter(entry=correction, status=EntryStatus.DRAFT).exists()
+    save(correction, nurse_a, EMPTY)
+    assert list(Vaccination.objects.all()) == [signed]
+    assert signed.status == EntryStatus.SIGNED
+    with pytest.raises(ImmutableRecordError):
+        signed.delete()
+    assert RegisterReport.objects.get().vaccination == signed
 
 
 def test_signing_the_note_signs_the_dose_and_queues_one_report(
@@ -227,3 +269,23 @@ def test_a_fractional_dose_number_saves_but_refuses_signing(
     assert Vaccination.objects.get(entry=entry).dose_number is None
     errors = refused_signing(entry, nurse_a)
     assert errors["dos-nr"] == ["Dosnumret är ett heltal, t.ex. 1 eller 2."]
+
+
+@pytest.mark.parametrize("typed", ["0", "11", "40000"])
+def test_a_dose_number_out_of_range_saves_but_refuses_signing(
+    nurse_a, pupil, lot, ordination, consent, typed
+):
+    # The national keyword refuses these itself (1–10); an organisation's own keyword may have
+    # no range, and 40000 does not fit the dose's small-integer column.
+    Keyword.objects.filter(code="dos-nr").update(min_value=None, max_value=None)
+    entry = note(nurse_a, pupil, {**NOTE, "dos-nr": typed})
+    assert Vaccination.objects.get(entry=entry).dose_number is None
+    errors = refused_signing(entry, nurse_a)
+    assert errors["dos-nr"] == ["Dosnumret ska vara mellan 1 och 10."]
+
+
+def test_the_national_dose_number_keyword_refuses_eleven_on_saving(nurse_a, pupil, lot):
+    with pytest.raises(ValidationError) as excinfo:
+        note(nurse_a, pupil, {**NOTE, "dos-nr": "11"})
+    # A count has no unit: no space before the full stop.
+    assert excinfo.value.message_dict["dos-nr"] == ["Dos nr: värdet ska ligga mellan 1 och 10."]

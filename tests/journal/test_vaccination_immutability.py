@@ -1,19 +1,21 @@
-"""Signed is signed for vaccinations too (issue 8, migration 0018): a signed vaccination or
-ordination never changes, no vaccination, ordination, register report or session is deleted,
-the schools of a signed ordination are frozen with it, and every vaccination history table is
+"""Signed is signed for vaccinations too (issue 8, migrations 0018 and 0021): a signed
+vaccination or ordination never changes; no ordination, register report or session is deleted,
+and no vaccination but a note's draft dose emptied in the draft note (its history keeps it); the
+schools of a signed ordination are frozen with it, and every vaccination history table is
 append-only — through ``save()``, ``delete()``, ``QuerySet.update()``/``delete()`` and
 ``bulk_update`` (the model guards, on every database), and through raw SQL on PostgreSQL, as the
 owner (the triggers) and as the application role (its grants)."""
 
 from __future__ import annotations
 
+import importlib
 from contextlib import contextmanager
 
 import pytest
 from django.db import IntegrityError, ProgrammingError, connection, transaction
 from django.utils import timezone
 
-from journal.models import EntryStatus, ImmutableRecordError
+from journal.models import EntryStatus, ImmutableRecordError, JournalEntry
 from journal.models.vaccination import (
     Ordination,
     RegisterReport,
@@ -22,7 +24,9 @@ from journal.models.vaccination import (
     VaccinationSession,
 )
 from journal.services import vaccinations as services
+from journal.services.entries import entry_save_draft, entry_sign
 from tests.helpers import as_app_role
+from tests.journal.factories import make_entry
 
 from . import test_vaccinations as base
 
@@ -46,21 +50,74 @@ def dose(nurse_a, pupil, lot, ordination, consent):
     return give(nurse_a, pupil, lot=lot, ordination=ordination, consent=consent)
 
 
-@pytest.fixture
-def draft_dose(nurse_a, pupil, hpv, school_a):
-    """A draft (a dose bound to a note that is not signed yet), made with the model."""
+def _model_draft(nurse, pupil, hpv, school, entry=None) -> Vaccination:
     return Vaccination.objects.create(
         student=pupil,
-        organisation=school_a.organisation,
-        school=school_a,
+        organisation=school.organisation,
+        school=school,
         outcome=VaccinationOutcome.GIVEN,
         series="HPV",
         dose_number=1,
         vaccine=hpv,
         given_at=at(TODAY),
-        vaccinator=nurse_a,
-        vaccinator_name=nurse_a.get_full_name(),
+        vaccinator=nurse,
+        vaccinator_name=nurse.get_full_name(),
+        entry=entry,
     )
+
+
+@pytest.fixture
+def draft_dose(nurse_a, pupil, hpv, school_a):
+    """A draft without a note, made with the model (no service makes one): it changes until
+    signed, and is never deleted."""
+    return _model_draft(nurse_a, pupil, hpv, school_a)
+
+
+# A vaccination note's keywords (the national template "Vaccinationsanteckning").
+NOTE = {"vaccin": "Gardasil 9", "satsnummer": "HPV123", "dos-nr": "1"}
+EMPTY = {"vaccin": "", "satsnummer": "", "dos-nr": "", "injektionsstalle": ""}
+
+
+@pytest.fixture
+def note_dose(nurse_a, pupil, lot):
+    """The draft dose of a draft vaccination note: the one vaccination that may be deleted."""
+    entry = make_entry(nurse_a, pupil, template="vaccination", values=NOTE)
+    return Vaccination.objects.get(entry=entry)
+
+
+@pytest.fixture
+def signed_note_dose(nurse_a, pupil, lot, ordination, consent):
+    """The dose of a signed vaccination note: signed with it, its report queued."""
+    entry = make_entry(nurse_a, pupil, template="vaccination", values=NOTE, sign=True)
+    return Vaccination.objects.get(entry=entry)
+
+
+@pytest.fixture
+def signed_entrys_draft(nurse_a, student_a, hpv, school_a):
+    """A draft dose bound to a note that is signed (no service leaves one: the model does)."""
+    entry = make_entry(nurse_a, student_a, sign=True)
+    return _model_draft(nurse_a, student_a, hpv, school_a, entry=entry)
+
+
+@pytest.fixture
+def reported_draft(note_dose, school_a):
+    """A note's draft dose with a register report (reports are queued only at signing)."""
+    RegisterReport.objects.create(
+        unique_reference=f"test-{note_dose.pk}",
+        vaccination=note_dose,
+        organisation=school_a.organisation,
+    )
+    return note_dose
+
+
+# Every vaccination that is never deleted, by why.
+FROZEN = ["signed", "signed_note_dose", "without_note", "signed_entrys_draft", "reported_draft"]
+
+
+@pytest.fixture
+def frozen_dose(request):
+    name = {"signed": "dose", "without_note": "draft_dose"}.get(request.param, request.param)
+    return request.getfixturevalue(name)
 
 
 @pytest.fixture
@@ -124,16 +181,60 @@ def test_a_draft_vaccination_changes_until_it_is_signed(draft_dose):
         draft_dose.save()
 
 
-@pytest.mark.parametrize("which", ["draft", "signed"])
-def test_no_vaccination_is_deleted(dose, draft_dose, which):
-    row = draft_dose if which == "draft" else dose
+def test_a_notes_draft_dose_is_deleted_and_its_history_keeps_it(nurse_a, note_dose):
+    pk = note_dose.pk
+    note_dose._history_user = nurse_a
+    note_dose.delete()
+    assert not Vaccination.objects.filter(pk=pk).exists()
+    gone = Vaccination.history.filter(id=pk).latest()
+    assert (gone.history_type, gone.history_user, gone.lot_number) == ("-", nurse_a, "HPV123")
+
+
+def test_a_notes_draft_dose_is_deleted_by_a_queryset_too(note_dose):
+    assert Vaccination.objects.filter(pk=note_dose.pk).delete()[0] == 1
+    assert Vaccination.history.filter(id=note_dose.pk, history_type="-").exists()
+
+
+@pytest.mark.parametrize("frozen_dose", FROZEN, indirect=True)
+def test_no_other_vaccination_is_deleted(frozen_dose):
+    before = _row(Vaccination, frozen_dose)
     with refused():
-        row.delete()
+        frozen_dose.delete()
     with refused():
-        Vaccination.objects.filter(pk=row.pk).delete()
-    with refused():
+        Vaccination.objects.filter(pk=frozen_dose.pk).delete()
+    with refused():  # nor with the rest of the table
         Vaccination.objects.all().delete()
+    assert _row(Vaccination, frozen_dose) == before
+    assert not Vaccination.history.filter(history_type="-").exists()
+
+
+def test_a_queryset_with_one_frozen_dose_deletes_none(note_dose, dose):
+    with refused():
+        Vaccination.objects.filter(pk__in=[note_dose.pk, dose.pk]).delete()
     assert Vaccination.objects.count() == 2
+
+
+def test_a_draft_dose_signed_in_memory_or_in_the_database_is_not_deleted(note_dose):
+    note_dose.status = EntryStatus.SIGNED  # in memory only
+    with refused():
+        note_dose.delete()
+    stale = Vaccination.objects.get(pk=note_dose.pk)
+    Vaccination.objects.filter(pk=note_dose.pk).update(
+        status=EntryStatus.SIGNED, signed_at=timezone.now()
+    )
+    with refused():  # the stored row decides, whatever the object says
+        stale.delete()
+    stale.entry_id = None
+    with refused():
+        stale.delete()
+    assert Vaccination.objects.filter(pk=note_dose.pk).exists()
+
+
+def test_a_stored_draft_without_its_note_in_memory_is_not_deleted(note_dose):
+    note_dose.entry = None
+    with refused():
+        note_dose.delete()
+    assert Vaccination.objects.filter(pk=note_dose.pk).exists()
 
 
 def test_queryset_update_and_bulk_update_of_a_signed_vaccination_are_refused(dose, draft_dose):
@@ -210,18 +311,49 @@ def test_the_owner_cannot_update_a_signed_vaccination(postgres, dose, draft_dose
     assert _row(Vaccination, dose) == before
 
 
-def test_the_owner_cannot_delete_any_vaccination(postgres, dose, draft_dose):
+@pytest.mark.parametrize("frozen_dose", FROZEN, indirect=True)
+def test_the_owner_cannot_delete_any_other_vaccination(postgres, frozen_dose):
+    before = _row(Vaccination, frozen_dose)
     with connection.cursor() as cursor:
-        for row in (draft_dose, dose):
-            _restricted(
-                cursor,
-                "DELETE FROM journal_vaccination WHERE id = %s",
-                [row.pk],
-                match="never deleted",
-            )
+        _restricted(
+            cursor,
+            "DELETE FROM journal_vaccination WHERE id = %s",
+            [frozen_dose.pk],
+            match="never deleted",
+        )
     with refused(IntegrityError, match="never deleted"):  # past the model guards
-        Vaccination._base_manager.filter(pk=draft_dose.pk)._raw_delete(connection.alias)
-    assert Vaccination.objects.count() == 2
+        Vaccination._base_manager.filter(pk=frozen_dose.pk)._raw_delete(connection.alias)
+    assert _row(Vaccination, frozen_dose) == before
+
+
+def test_the_owner_deletes_a_notes_draft_dose(postgres, note_dose, dose):
+    with connection.cursor() as cursor:
+        _restricted(cursor, "DELETE FROM journal_vaccination", match="never deleted")
+        cursor.execute("DELETE FROM journal_vaccination WHERE id = %s", [note_dose.pk])
+        assert cursor.rowcount == 1
+    assert list(Vaccination.objects.all()) == [dose]
+
+
+def test_the_migration_is_reversible(postgres, note_dose, dose):
+    """``remove`` puts back 0018's trigger (no DELETE at all); ``install`` this one again."""
+    migration = importlib.import_module("journal.migrations.0021_vaccination_draft_delete")
+    delete = "DELETE FROM journal_vaccination WHERE id = %s"
+    with connection.schema_editor() as editor:
+        migration.remove(None, editor)
+    with connection.cursor() as cursor:
+        _restricted(cursor, delete, [note_dose.pk], match="journal entries are never deleted")
+        _restricted(
+            cursor,
+            "UPDATE journal_vaccination SET site = 'lår' WHERE id = %s",
+            [dose.pk],
+            match="UPDATE refused",
+        )
+    with connection.schema_editor() as editor:
+        migration.install(None, editor)
+    with connection.cursor() as cursor:
+        _restricted(cursor, delete, [dose.pk], match="signed vaccination .*: never deleted")
+        cursor.execute(delete, [note_dose.pk])
+        assert cursor.rowcount == 1
 
 
 def test_the_owner_cannot_change_a_signed_ordination_or_delete_any(
@@ -326,19 +458,26 @@ def test_the_owner_cannot_rewrite_vaccination_history(postgres, dose, draft_ordi
 # --- PostgreSQL: raw SQL as the application role -----------------------------------------------
 
 
-def test_the_app_role_deletes_nothing_and_cannot_update_a_signed_dose(
-    postgres, dose, draft_ordination, session
+def test_the_app_role_deletes_nothing_but_a_draft_dose_and_cannot_update_a_signed_dose(
+    postgres, dose, draft_dose, draft_ordination, session
 ):
     report = RegisterReport.objects.get(vaccination=dose)
     with as_app_role() as cursor:
         for table, pk in (
-            ("journal_vaccination", dose.pk),
             ("journal_ordination", draft_ordination.pk),
             ("journal_registerreport", report.pk),
             ("journal_vaccinationsession", session.pk),
         ):
             with refused(ProgrammingError, match="permission denied"):
                 cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+        # Doses: the role may DELETE (a draft note's emptied dose); the trigger refuses the rest.
+        for row in (dose, draft_dose):
+            _restricted(
+                cursor,
+                "DELETE FROM journal_vaccination WHERE id = %s",
+                [row.pk],
+                match="never deleted",
+            )
         _restricted(
             cursor,
             "UPDATE journal_vaccination SET lot_number = 'ANNAN' WHERE id = %s",
@@ -353,3 +492,20 @@ def test_the_app_role_deletes_nothing_and_cannot_update_a_signed_dose(
             "UPDATE journal_ordination SET dose = '1 ml' WHERE id = %s", [draft_ordination.pk]
         )
     assert Vaccination.objects.get(pk=dose.pk).lot_number == "HPV123"
+
+
+def test_the_app_role_empties_a_draft_notes_dose_as_the_service_does(postgres, nurse_a, pupil, lot):
+    with as_app_role():
+        entry = make_entry(nurse_a, pupil, template="vaccination", values=NOTE)
+        pk = Vaccination.objects.get(entry=entry).pk
+        entry = entry_save_draft(
+            entry=entry,
+            by=nurse_a,
+            lock_version=entry.lock_version,
+            values={**EMPTY, "bedomning": "Avbröts, eleven var sjuk."},
+        )
+        assert not Vaccination.objects.filter(pk=pk).exists()
+        assert Vaccination.history.get(id=pk, history_type="-").history_user == nurse_a
+        entry_sign(entry=entry, by=nurse_a)
+    assert JournalEntry.objects.get(pk=entry.pk).status == EntryStatus.SIGNED
+    assert not Vaccination.objects.exists()
