@@ -2,25 +2,26 @@
 
 * Vaccines and lots are installation-wide product data: every registry admin may add and change
   them (with history), nobody deletes them (doses point to them).
-* Programmes mirror the health-visit programme (journal/admin_visits.py): registry admins see
-  the national programme and their own organisation's; a published (or retired) programme is
-  read-only, a change is a new draft ("Skapa egen version"), published with "Publicera"
+* Programmes follow the rule of every versioned programme (journal/admin_programmes.py, as the
+  health-visit programme): registry admins see the national programme and their own
+  organisation's; a published (or retired) programme is read-only, a change is a new draft
+  ("Skapa egen version"), published with "Publicera"
   (``journal.services.vaccination_programmes``). Doses are edited only in the programme's
   inline, only while it is a draft. Nothing is deleted.
 """
 
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponseNotAllowed
+from django.contrib import admin
+from django.http import HttpResponseNotAllowed
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from schools.admin_base import OrganisationScopedAdmin, admin_organisation
 from schools.admin_registry import is_registry_admin
 
-from .admin import TemplateScopeMixin, may_edit_template
+from .admin_programmes import ProgrammeChildInlineMixin, VersionedProgrammeAdmin
+from .admin_programmes import may_edit_programme as may_edit_programme  # re-exported
+from .admin_programmes import programme_editable as programme_editable  # re-exported
 from .models.vaccination import ProgrammeDose, VaccinationProgramme, Vaccine, VaccineLot
 from .services.vaccination_programmes import (
     vaccination_programme_create_draft,
@@ -73,20 +74,7 @@ class VaccineLotAdmin(ProductDataAdmin):
     list_select_related = ["vaccine"]
 
 
-def may_edit_programme(request: HttpRequest, programme: VaccinationProgramme) -> bool:
-    """National programmes: superusers only; an organisation's: its registry admins."""
-    return may_edit_template(request, programme)  # the same rule, by organisation
-
-
-def programme_editable(request: HttpRequest, programme: VaccinationProgramme | None) -> bool:
-    return (
-        programme is not None
-        and programme.status == VaccinationProgramme.Status.DRAFT
-        and may_edit_programme(request, programme)
-    )
-
-
-class ProgrammeDoseInline(admin.StackedInline):
+class ProgrammeDoseInline(ProgrammeChildInlineMixin, admin.StackedInline):
     model = ProgrammeDose
     fields = [
         ("order", "series", "dose_number", "name"),
@@ -98,27 +86,10 @@ class ProgrammeDoseInline(admin.StackedInline):
     ]
     filter_horizontal = ["vaccines"]
     ordering = ["order", "series", "dose_number"]
-    extra = 0
-    can_delete = False
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return is_registry_admin(request)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return programme_editable(request, obj)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return programme_editable(request, obj)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(VaccinationProgramme)
-class VaccinationProgrammeAdmin(TemplateScopeMixin, OrganisationScopedAdmin):
-    list_display = ["name", "organisation_display", "number", "status", "published_at"]
-    list_filter = ["status"]
-    search_fields = ["name"]
+class VaccinationProgrammeAdmin(VersionedProgrammeAdmin):
     fields = [
         "name",
         "organisation",
@@ -128,59 +99,7 @@ class VaccinationProgrammeAdmin(TemplateScopeMixin, OrganisationScopedAdmin):
         "source",
         "change_note",
     ]
-    readonly_fields = ["organisation", "number", "status", "published_at"]
     inlines = [ProgrammeDoseInline]
-    actions = ["create_own_version", "publish"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("organisation")
-
-    def has_add_permission(self, request) -> bool:
-        return False  # drafts are made by "Skapa egen version", numbered by the service
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        if obj is None:
-            return is_registry_admin(request)
-        return programme_editable(request, obj)
-
-    @admin.display(description=_("huvudman"), ordering="organisation__name")
-    def organisation_display(self, obj: VaccinationProgramme) -> str:
-        return str(obj.organisation) if obj.organisation_id else _("Nationellt program")
-
-    @admin.action(description=_("Skapa egen version"))
-    def create_own_version(self, request, queryset):
-        organisation = admin_organisation(request)
-        if organisation is None and not request.user.is_superuser:
-            messages.error(request, _("Du hör inte till någon huvudman."))
-            return
-        for source in queryset:
-            target = organisation if organisation is not None else source.organisation
-            try:
-                draft = vaccination_programme_create_draft(
-                    source=source, organisation=target, by=request.user
-                )
-            except ValidationError as error:
-                messages.error(request, f"{source}: {' '.join(error.messages)}")
-            else:
-                messages.success(
-                    request, _("%(programme)s skapades som utkast.") % {"programme": draft}
-                )
-
-    @admin.action(description=_("Publicera"))
-    def publish(self, request, queryset):
-        for programme in queryset:
-            if not programme_editable(request, programme):
-                messages.error(
-                    request,
-                    _("%(programme)s: bara utkast i program du får ändra kan publiceras.")
-                    % {"programme": programme},
-                )
-                continue
-            try:
-                vaccination_programme_publish(programme=programme, by=request.user)
-            except ValidationError as error:
-                messages.error(request, f"{programme}: {' '.join(error.messages)}")
-            else:
-                messages.success(
-                    request, _("%(programme)s publicerades.") % {"programme": programme}
-                )
+    national_label = _("Nationellt program")
+    create_draft = staticmethod(vaccination_programme_create_draft)
+    publish_draft = staticmethod(vaccination_programme_publish)
