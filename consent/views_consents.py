@@ -17,7 +17,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
-from django.db.models import Count, Exists, Max, Min, OuterRef, Prefetch
+from django.db.models import Count, Max, Min, Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,7 +27,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schools.models import ClassMembership, GuardianRelation, SchoolClass
+from schools.models import GuardianRelation, SchoolClass
 
 from . import consents as services
 from .forms_consents import (
@@ -50,11 +50,10 @@ from .models import (
 from .policy import (
     RULES_BY_REASON,
     Action,
+    class_members,
     get_student_or_404,
     log_shown_students,
     visible_schools,
-    visible_students,
-    with_access_reason,
 )
 
 # How many of a class's earlier requests (batches) the class page offers to follow.
@@ -480,14 +479,7 @@ def class_consents(request, class_id: int):
 
     batches = _batches(school_class, organisation_id)
     batch = _chosen_batch(request.GET.get("utskick"), batches)
-    memberships = ClassMembership.objects.current().filter(
-        school_class=school_class, student=OuterRef("pk")
-    )
-    students = list(
-        with_access_reason(
-            visible_students(request.user).filter(Exists(memberships)), request.user
-        ).order_by("family_name", "given_name", "pk")
-    )
+    students = list(class_members(request.user, school_class))
     if batch is not None:
         today = timezone.localdate()
         consents = _decorate(

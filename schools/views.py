@@ -10,7 +10,7 @@ atomic block before its log write.
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,6 +21,7 @@ from consent.accesslog import log_accesses
 from consent.models import AccessAction
 from consent.policy import (
     Action,
+    class_members,
     get_student_or_404,
     log_shown_students,
     mark_students,
@@ -32,7 +33,7 @@ from consent.policy import (
 from elevhalsa.pagination import paginate
 
 from .forms import IdentityNumberSearchForm, NameSearchForm
-from .models import ClassMembership, SchoolClass
+from .models import SchoolClass
 from .queries import with_current_placement
 from .schoolyear import current_school_year
 
@@ -84,12 +85,7 @@ def class_detail(request, pk: int):
         ),
         pk=pk,
     )
-    memberships = ClassMembership.objects.current().filter(
-        school_class=school_class, student=OuterRef("pk")
-    )
-    students = with_access_reason(
-        visible_students(request.user).filter(Exists(memberships)), request.user
-    ).order_by("family_name", "given_name", "pk")
+    students = class_members(request.user, school_class)
     page = _evaluated(paginate(request, students))
     # Markers (e.g. an alert) are health data: the students that carry one are logged like a
     # list with health data, in the same insert as the protected-identity students.

@@ -3,15 +3,19 @@
 Three faces, built from the same rule code (``rules.RULES`` and ``rules.REASON_QUERIES``):
 
 * ``decide(user, action, student, record=None) -> Decision`` for one student (and record);
-* ``visible_students(user)`` / ``with_access_reason(students, user)`` for lists of students;
+* ``visible_students(user)`` / ``with_access_reason(students, user)`` for lists of students
+  (``class_members(user, school_class)`` for a class page);
 * ``record_filter(user, spec) -> Q`` for every journal, growth, vaccination, medication and
   consent queryset, given a small ``RecordSpec`` by the owning app (consent imports no journal
   model).
 
 Each reason is one queryset of the rows that give it (an enrolment × an assignment, a grant, an
-emergency access, ...), correlated to the student by ``OuterRef("pk")``. Lists use it as
-``Exists``; a single decision reads the same queryset as a ``Subquery`` of the detail it shows
-("vårdrelation via tjänstgöring på X"), all in one query. No list calls ``decide`` per row.
+emergency access, ...). Lists use it correlated to the student (``OuterRef("pk")``) as
+``Exists``; a single decision reads the same rows as a ``Subquery`` of the detail it shows
+("vårdrelation via tjänstgöring på X"), all in one query; the record filter takes the ids of
+the students it applies to. No list calls ``decide`` per row. A page that asks several faces
+(a class list and its records) may run inside ``one_moment()`` to decide them all at one
+moment and build each reason once.
 
 Views open a student with ``get_student_or_404``, which decides, writes the access-log row (or a
 ``refused`` row) in its own durable transaction, and answers 404 outside the visible set (any
@@ -32,8 +36,10 @@ from .rules import (
     Rule,
     is_records_officer,
     may_start_emergency_access,
+    one_moment,
 )
 from .students import (
+    class_members,
     log_shown_students,
     lookup_students,
     shown_accesses,
@@ -53,6 +59,7 @@ __all__ = [
     "RecordSpec",
     "Rule",
     "area_of",
+    "class_members",
     "decide",
     "get_lookup_student_or_404",
     "get_student_or_404",
@@ -61,6 +68,7 @@ __all__ = [
     "lookup_students",
     "mark_students",
     "may_start_emergency_access",
+    "one_moment",
     "record_filter",
     "register_student_marker",
     "shown_accesses",

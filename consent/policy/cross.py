@@ -59,7 +59,7 @@ from ..models import (
     consent_in_force_q,
 )
 from .decisions import _annotate_decision, _decision, _parse_public_id
-from .rules import LOG_ACTIONS, Action, Decision, _authenticated, _stub, _When
+from .rules import LOG_ACTIONS, Action, Decision, _authenticated, _built, _stub, _When
 
 if TYPE_CHECKING:
     from django.http import HttpRequest
@@ -125,13 +125,18 @@ def hiding_blocks(w: _When) -> QuerySet[Block]:
     """Blocks in force that hide something from the user: a unit block from everyone not on
     duty at that unit, an organisation block from every other organisation — unless she has
     revealed its content (``revealed_blocks``). Not yet tied to a student or a record."""
-    own_units = Assignment.objects.current(w.on).filter(staff_member__user_id=w.user_id)
-    own_organisation = StaffMember.objects.filter(user_id=w.user_id)
-    exempt = Q(school__isnull=False, school_id__in=own_units.values("school_id")) | Q(
-        school__isnull=True, organisation_id__in=own_organisation.values("organisation_id")
-    )
-    revealed = revealed_blocks(w).filter(block=OuterRef("pk"))
-    return Block.objects.filter(active_blocks_q(w.now)).exclude(exempt).exclude(Exists(revealed))
+
+    def build():
+        own_units = Assignment.objects.current(w.on).filter(staff_member__user_id=w.user_id)
+        own_organisation = StaffMember.objects.filter(user_id=w.user_id)
+        exempt = Q(school__isnull=False, school_id__in=own_units.values("school_id")) | Q(
+            school__isnull=True, organisation_id__in=own_organisation.values("organisation_id")
+        )
+        revealed = revealed_blocks(w).filter(block=OuterRef("pk"))
+        blocks = Block.objects.filter(active_blocks_q(w.now))
+        return blocks.exclude(exempt).exclude(Exists(revealed))
+
+    return _built(w, "hiding_blocks", build)
 
 
 def blocked_clause(spec: RecordSpec, w: _When) -> Exists:

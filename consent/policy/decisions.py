@@ -34,12 +34,12 @@ from ..models import (
 from .rules import (
     _DETAIL_FIELDS,
     LOG_ACTIONS,
-    REASON_QUERIES,
     RULES,
     Action,
     Decision,
     _any_unit,
     _authenticated,
+    _reason_rows,
     _stub,
     _user_organisation,
     _when,
@@ -61,7 +61,7 @@ def _annotate_decision(students: QuerySet[Student], user, on=None) -> QuerySet[S
         "policy_any_unit_id": Subquery(_any_unit(w)),
     }
     for reason, fields in _DETAIL_FIELDS.items():
-        rows = REASON_QUERIES[reason](w)
+        rows = _reason_rows(reason, w)
         for name, field in fields:
             annotations[f"policy_{reason}_{name}"] = Subquery(rows.values(field)[:1])
     return students.annotate(**annotations)

@@ -19,7 +19,6 @@ from schools.models import (
     Area,
     Profession,
     StaffMember,
-    Student,
 )
 
 from ..models import (
@@ -31,7 +30,7 @@ from .rules import (
     RULES,
     Action,
     _authenticated,
-    _rule_q,
+    _reason_students,
     _valid_grants,
     _when,
 )
@@ -129,8 +128,8 @@ def record_filter(
     w = _when(user, on)
     student_in = f"{spec.student_path}__in"
 
-    def students(reason):
-        return Student.objects.filter(_rule_q(reason, w)).values("pk")
+    def students(reason) -> Q:
+        return Q(**{student_in: _reason_students(reason, w)})
 
     def in_area(value) -> Q:
         if spec.crosses_wall:
@@ -142,9 +141,8 @@ def record_filter(
         return Q(**{spec.area_field: value})
 
     def granted_area() -> Q:
-        # A grant opens the area it names (by default the grantee's own); crossing kinds pass.
-        if spec.crosses_wall:
-            return Q()
+        # A grant opens the area it names (by default the grantee's own). A valid grant for the
+        # record's student and area is a valid grant for the student: this clause is the rule.
         record_area = spec.fixed_area or OuterRef(spec.area_field)
         grants = _valid_grants(w).filter(student=OuterRef(spec.student_path), area=record_area)
         return Q(Exists(grants))
@@ -153,27 +151,26 @@ def record_filter(
     for rule in RULES:
         if action in rule.actions:
             if rule.all_areas:
-                areas = Q()
-            elif rule.reason == AccessReason.GRANT:
-                areas = granted_area()
+                clauses.append(students(rule.reason))
+            elif rule.reason == AccessReason.GRANT and not spec.crosses_wall:
+                clauses.append(granted_area())
             else:
-                areas = in_area(area)
-            clauses.append(Q(**{student_in: students(rule.reason)}) & areas)
+                # A kind that crosses the wall: in_area() is Q(), for a grant as for the rest.
+                clauses.append(students(rule.reason) & in_area(area))
         elif action in rule.own_records and spec.author_field:
             clauses.append(
-                Q(**{student_in: students(rule.reason)})
-                & in_area(area)
-                & Q(**{spec.author_field: user.pk})
+                students(rule.reason) & in_area(area) & Q(**{spec.author_field: user.pk})
             )
     if not clauses:
         return _nothing()
     made_by = Q(**{spec.organisation_field: organisation_id})
-    if blocks:
-        # Blocks (spärr, issue 11) hide the organisation's own records from other units too.
-        made_by &= ~blocked_clause(spec, w)
     if action in CROSS_ACTIONS:
         # Another provider's records: read and print only, under consent and an active choice.
-        made_by |= other_provider_clause(spec, w, blocks=blocks)
+        made_by |= other_provider_clause(spec, w, blocks=False)
+    if blocks:
+        # Blocks (spärr, issue 11) win over everything: the organisation's own records at
+        # other units and another provider's records under consent alike (one clause for both).
+        made_by &= ~blocked_clause(spec, w)
     return made_by & reduce(or_, clauses)
 
 

@@ -1,14 +1,21 @@
 """The rules: what each reason allows, and the one queryset per reason that says when it applies.
 
-Every face of the policy is built from ``REASON_QUERIES``: lists use each as ``Exists``, a single
-decision reads the same queryset as a ``Subquery`` of the details it explains.
+Every face of the policy is built from ``REASON_QUERIES``: lists use each, correlated to the
+student, as ``Exists``; a single decision reads the same rows as a ``Subquery`` of the details it
+explains; the record filter takes the ids of the students it applies to.
+
+Building these querysets in Python costs more than running them, so each is built once per user
+and moment (``_When.built``), and ``one_moment`` lets a whole page share one moment.
 """
 
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django.conf import settings
 from django.db import models
@@ -157,7 +164,7 @@ def recently_left_window() -> datetime.timedelta:
     return datetime.timedelta(days=settings.ACCESS_RECENTLY_LEFT_DAYS)
 
 
-# --- The rules: one queryset per reason, correlated to Student by OuterRef("pk") ----------------
+# --- The rules: one queryset per reason, the rows that give it (for every student) --------------
 
 
 @dataclass(frozen=True)
@@ -165,28 +172,71 @@ class _When:
     user_id: int
     on: datetime.date  # today, in the local time zone
     now: datetime.datetime
+    # The querysets and expressions built for this user and moment (``_built``): a page asks
+    # for the same reasons several times (the list of students, each record filter), and
+    # building them in Python costs more than running them.
+    built: dict = field(default_factory=dict, compare=False, repr=False)
+
+
+# Inside ``one_moment``: the ``_When`` of each (user, day) asked for so far.
+_moment: ContextVar[dict[tuple[int, datetime.date], _When] | None] = ContextVar(
+    "policy_moment", default=None
+)
+
+
+@contextmanager
+def one_moment() -> Iterator[None]:
+    """Decide everything inside at one moment (a context manager, or a view decorator:
+    ``@one_moment()``): each face of the policy asked for the same user and day reads the
+    same "now" and shares the querysets built for it, so a page that shows a list of
+    students and several record lists builds each reason once."""
+    token = _moment.set({})
+    try:
+        yield
+    finally:
+        _moment.reset(token)
 
 
 def _when(user, on: datetime.date | None = None) -> _When:
-    return _When(user.pk, on or timezone.localdate(), timezone.now())
+    on = on or timezone.localdate()
+    moments = _moment.get()
+    if moments is None:
+        return _When(user.pk, on, timezone.now())
+    key = (user.pk, on)
+    if key not in moments:
+        moments[key] = _When(user.pk, on, timezone.now())
+    return moments[key]
+
+
+_T = TypeVar("_T")
+
+
+def _built(w: _When, key: Any, build: Callable[[], _T]) -> _T:
+    """``build()`` once per ``w``. Safe to share: querysets are never changed in place (every
+    filter clones) and Django copies an expression before resolving it."""
+    try:
+        return w.built[key]
+    except KeyError:
+        value = w.built[key] = build()
+        return value
 
 
 def _clinical_assignments(w: _When, *, current: bool = True) -> QuerySet[Assignment]:
     # An assignment at another organisation's school is bad data (Assignment.clean refuses it),
     # never a care relation: the organisation is the care provider.
-    assignments = Assignment.objects.current(w.on) if current else Assignment.objects.all()
-    return assignments.filter(
-        staff_member__user_id=w.user_id,
-        staff_member__profession__in=CLINICAL_PROFESSIONS,
-        school__organisation_id=F("staff_member__organisation_id"),
-    )
+    def build():
+        assignments = Assignment.objects.current(w.on) if current else Assignment.objects.all()
+        return assignments.filter(
+            staff_member__user_id=w.user_id,
+            staff_member__profession__in=CLINICAL_PROFESSIONS,
+            school__organisation_id=F("staff_member__organisation_id"),
+        )
+
+    return _built(w, ("clinical_assignments", current), build)
 
 
-def _health_enrolments(student_ref: Any = None) -> QuerySet[Enrolment]:
-    return Enrolment.objects.filter(
-        student=student_ref if student_ref is not None else OuterRef("pk"),
-        is_health_responsible=True,
-    )
+def _health_enrolments() -> QuerySet[Enrolment]:
+    return Enrolment.objects.filter(is_health_responsible=True)
 
 
 def _care_relation(w: _When) -> QuerySet:
@@ -236,22 +286,26 @@ def _own_documentation(w: _When) -> QuerySet:
 
 def _valid_grants(w: _When) -> QuerySet[StudentGrant]:
     """The user's valid grants that also hold guardian's object permission."""
-    permission = StudentUserObjectPermission.objects.filter(
-        user_id=w.user_id,
-        content_object=OuterRef("student"),
-        permission__codename=READ_STUDENT_RECORD,
-    )
-    return StudentGrant.objects.valid(w.now).filter(Exists(permission), user_id=w.user_id)
+
+    def build():
+        permission = StudentUserObjectPermission.objects.filter(
+            user_id=w.user_id,
+            content_object=OuterRef("student"),
+            permission__codename=READ_STUDENT_RECORD,
+        )
+        return StudentGrant.objects.valid(w.now).filter(Exists(permission), user_id=w.user_id)
+
+    return _built(w, "valid_grants", build)
 
 
 def _grant(w: _When) -> QuerySet:
-    return _valid_grants(w).filter(student=OuterRef("pk")).order_by("-valid_until", "pk")
+    return _valid_grants(w).order_by("-valid_until", "pk")
 
 
 def _emergency(w: _When) -> QuerySet:
     return (
         EmergencyAccess.objects.active(w.now)
-        .filter(user_id=w.user_id, student=OuterRef("pk"))
+        .filter(user_id=w.user_id)
         .filter(Exists(_serving_in(w, OuterRef("organisation"))))
         .order_by("-ends_at", "pk")
     )
@@ -271,7 +325,7 @@ def _records_officer(w: _When) -> QuerySet:
     )
     return (
         RecordsOfficerAccess.objects.active(w.now)
-        .filter(user_id=w.user_id, student=OuterRef("pk"))
+        .filter(user_id=w.user_id)
         .filter(Exists(role))
         .order_by("-ends_at", "pk")
     )
@@ -281,7 +335,6 @@ def _registry_admin(w: _When) -> QuerySet:
     # Any enrolment (current or past) at a school of an organisation where the user is a
     # registry admin: the registry, never the journal.
     return Enrolment.objects.filter(
-        student=OuterRef("pk"),
         school__organisation__staff__user_id=w.user_id,
         school__organisation__staff__roles__role=OrganisationRole.Role.REGISTRY_ADMIN,
     )
@@ -312,8 +365,20 @@ _DETAIL_FIELDS = {
 }
 
 
+def _reason_rows(reason: AccessReason, w: _When) -> QuerySet:
+    """The rows that give ``reason`` to the outer query's student (``OuterRef("pk")``)."""
+    return _built(
+        w, ("reason", reason), lambda: REASON_QUERIES[reason](w).filter(student=OuterRef("pk"))
+    )
+
+
+def _reason_students(reason: AccessReason, w: _When) -> QuerySet:
+    """The students ``reason`` applies to (their ids), for ``student__in``."""
+    return _built(w, ("students", reason), lambda: REASON_QUERIES[reason](w).values("student_id"))
+
+
 def _rule_q(reason: AccessReason, w: _When) -> Exists:
-    return Exists(REASON_QUERIES[reason](w))
+    return _built(w, ("rule_q", reason), lambda: Exists(_reason_rows(reason, w)))
 
 
 def _rules_for(action: Action | None) -> list[Rule]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,14 +23,14 @@ from consent.accesslog import AccessAction
 from consent.policy import (
     Action,
     area_of,
+    class_members,
     get_student_or_404,
     log_shown_students,
+    one_moment,
     visible_schools,
-    visible_students,
-    with_access_reason,
 )
 from schools.identity import LegalSex
-from schools.models import Area, ClassMembership, SchoolClass, StaffMember, Student
+from schools.models import Area, SchoolClass, StaffMember, Student
 
 from ..access import (
     GROWTH_SHARING_SPEC,
@@ -263,24 +262,14 @@ def _class_or_404(request, pk: int) -> SchoolClass:
     return school_class
 
 
-def _class_members(request, school_class: SchoolClass) -> list[Student]:
-    memberships = ClassMembership.objects.current().filter(
-        school_class=school_class, student=OuterRef("pk")
-    )
-    return list(
-        with_access_reason(
-            visible_students(request.user).filter(Exists(memberships)), request.user
-        ).order_by("family_name", "given_name", "pk")
-    )
-
-
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@one_moment()
 def class_growth(request, pk: int):
     """Height and weight for a whole class: one row per student, each row checked on its
     own — a row with an error keeps what was typed and shows why, the others are saved."""
     school_class = _class_or_404(request, pk)
-    students = _class_members(request, school_class)
+    students = list(class_members(request.user, school_class))
     data = request.POST if request.method == "POST" else None
     common = ClassEntryForm(data)
     rows = [ClassRowForm(data, student=student) for student in students]

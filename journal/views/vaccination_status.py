@@ -30,6 +30,7 @@ from consent.policy import (
     Action,
     RecordSpec,
     area_of,
+    class_members,
     get_student_or_404,
     log_shown_students,
     visible_schools,
@@ -146,14 +147,7 @@ def class_vaccinations(request, pk: int):
     )
     if not _works_with_vaccinations(request.user):
         raise Http404
-    memberships = ClassMembership.objects.current().filter(
-        school_class=school_class, student=OuterRef("pk")
-    )
-    students = list(
-        with_access_reason(
-            visible_students(request.user).filter(Exists(memberships)), request.user
-        ).order_by("family_name", "given_name", "pk")
-    )
+    students = list(class_members(request.user, school_class))
     statuses = status.class_status(
         students,
         organisation=school_class.school.organisation_id,

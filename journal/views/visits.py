@@ -15,7 +15,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,14 +26,16 @@ from django.views.decorators.http import require_http_methods
 from consent.policy import (
     Action,
     area_of,
+    class_members,
     decide,
     get_student_or_404,
     log_shown_students,
+    one_moment,
     visible_schools,
     visible_students,
     with_access_reason,
 )
-from schools.models import Area, ClassMembership, SchoolClass, StaffMember, Student
+from schools.models import Area, SchoolClass, StaffMember, Student
 from schools.schoolyear import current_school_year
 
 from ..access import refuse_and_404, visible_entries
@@ -64,17 +66,12 @@ def _organisation_id(user) -> int | None:
 # --- A class's worklist ---------------------------------------------------------------------
 
 
-def _class_members(
+def _worklist_students(
     request, school_class: SchoolClass, point, organisation_id: int
 ) -> list[Student]:
-    """The class's current members the user may see, with ``is_done``/``done_at`` for the
-    point (one query)."""
-    memberships = ClassMembership.objects.current().filter(
-        school_class=school_class, student=OuterRef("pk")
-    )
-    students = with_access_reason(
-        visible_students(request.user).filter(Exists(memberships)), request.user
-    ).order_by("family_name", "given_name", "pk")
+    """The class's members the user may see (``class_members``), with ``is_done``/``done_at``
+    for the point (one query)."""
+    students = class_members(request.user, school_class)
     if point is not None:
         students = services.with_done(
             students,
@@ -87,6 +84,7 @@ def _class_members(
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@one_moment()
 def class_worklist(request, pk: int):
     """Each current member's status for the class's programme point this year, with links to
     the record, the visit's note and the visit; POST plans the chosen students on one date."""
@@ -102,7 +100,7 @@ def class_worklist(request, pk: int):
     programme = services.programme_for(organisation_id)
     points = services.programme_points(programme)
     point = services.point_for_class(school_class, programme, points)
-    students = _class_members(request, school_class, point, organisation_id)
+    students = _worklist_students(request, school_class, point, organisation_id)
     form = PlanClassForm(request.POST if request.method == "POST" else None, students=students)
 
     if request.method == "POST":
