@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods
 
 from schools.models import GuardianRelation
 
-from .models import AccessAction, GuardianAccessDecision
+from .models import AccessAction, GuardianAccessDecision, GuardianAccount
 from .policy import Action, decide, get_student_or_404
 from .portal import decisions as services
 from .portal.forms import DecisionForm, EndDecisionForm, add_service_errors
@@ -35,17 +35,29 @@ def _decisions(student):
     )
 
 
+def _with_portal_accounts(rights) -> list[tuple]:
+    """Each right with its guardian's portal account (None before her first e-ID sign-in): the
+    nurse can tell whether a guardian uses the portal at all. One query."""
+    accounts = GuardianAccount.objects.filter(
+        guardian_id__in={right.guardian.pk for right in rights}
+    ).select_related("user")
+    by_guardian = {account.guardian_id: account for account in accounts}
+    return [(right, by_guardian.get(right.guardian.pk)) for right in rights]
+
+
 @login_required
 @require_http_methods(["GET", "HEAD"])
 def guardian_access(request, student_id):
     student = get_student_or_404(request.user, student_id, action=Action.READ, request=request)
     decisions = list(_decisions(student))
+    rights = guardian_rights(student)
     return render(
         request,
         "consent/guardian_access/decision_list.html",
         {
             "student": student,
-            "rights": guardian_rights(student),
+            "rights": rights,
+            "rows": _with_portal_accounts(rights),
             "current_decisions": [d for d in decisions if d.ended_at is None],
             "past_decisions": [d for d in decisions if d.ended_at is not None],
             "may_decide": decide(request.user, Action.WRITE, student).allowed,

@@ -501,6 +501,19 @@ def test_the_nurse_sees_each_guardians_rights_and_a_tab(client, nurse_a, student
     assert f'href="{staff_url(student_a)}"' in alerts.content.decode()
 
 
+def test_the_nurse_sees_whether_a_guardian_has_signed_in_to_the_portal(
+    client, nurse_a, student_a, guardian
+):
+    client.force_login(nurse_a)
+    assert "Har inte loggat in" in visible_text(client.get(staff_url(student_a)))
+
+    portal_client(guardian).get(reverse("portal:home"))
+    today = timezone.localdate().isoformat()
+    text = visible_text(client.get(staff_url(student_a)))
+    assert f"Inloggad med e-legitimation sedan {today}, senast {today}" in text
+    assert "Har inte loggat in" not in text
+
+
 def test_the_nurse_blocks_a_guardian_and_ends_the_block(client, nurse_a, student_a, guardian):
     client.force_login(nurse_a)
     relation = GuardianRelation.objects.get(guardian=guardian)
